@@ -1,0 +1,106 @@
+"""Site extras: reading time, related posts, JSON-LD, sitemap and robots.txt.
+
+Everything here is computed once per build and handed to the templates, so the
+templates only format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+
+from markupsafe import Markup
+from pelican import signals
+
+from . import jsonld, reading, settings, sitemap
+
+_TAG = re.compile(r"<[^>]+>")
+_generators: list = []
+
+
+def _plain(html: str) -> str:
+    return Markup(_TAG.sub("", html or "")).unescape().strip()
+
+
+def configure(pelican) -> None:
+    settings.apply_defaults(pelican.settings)
+    css = os.path.join(pelican.settings["THEME"], "static", "css", "site.css")
+    digest = hashlib.sha256()
+    if os.path.exists(css):
+        with open(css, "rb") as handle:
+            digest.update(handle.read())
+    pelican.settings["THEME_CSS_VERSION"] = digest.hexdigest()[:10]
+
+
+def add_template_helpers(generator) -> None:
+    env = getattr(generator, "env", None)
+    if env is None:
+        return
+    site_settings = generator.settings
+    env.filters["jsonld"] = jsonld.script_safe_json
+    env.globals["blog_posting_jsonld"] = lambda a: jsonld.blog_posting(a, site_settings)
+    env.globals["person_jsonld"] = lambda: jsonld.person(site_settings)
+
+
+def annotate_articles(generator) -> None:
+    """Reading time, plain-text title/description and related posts for each article."""
+    wpm = generator.settings["WORDS_PER_MINUTE"]
+    everything = list(generator.articles) + list(generator.translations)
+    for article in everything + list(generator.drafts):
+        _annotate(article, wpm)
+    related = reading.related_by_tags(
+        generator.articles, generator.settings["RELATED_POSTS_MAX"]
+    )
+    for article in everything + list(generator.drafts):
+        article.related_posts = related.get(article.source_path, [])
+    _link_neighbours(generator.articles)
+
+
+def _link_neighbours(articles: list) -> None:
+    """Older/newer links in date order (Pelican lists articles newest first)."""
+    ordered = sorted(articles, key=lambda a: (a.date, a.slug))
+    for index, article in enumerate(ordered):
+        article.prev_article = ordered[index - 1] if index > 0 else None
+        article.next_article = ordered[index + 1] if index + 1 < len(ordered) else None
+
+
+def annotate_pages(generator) -> None:
+    for page in list(generator.pages) + list(generator.hidden_pages):
+        page.title_text = _plain(page.title)
+        page.description_text = _plain(getattr(page, "description", "") or page.summary)
+
+
+def _annotate(article, wpm: int) -> None:
+    article.reading_minutes = reading.reading_minutes(article.content, wpm)
+    article.word_count = len(_TAG.sub(" ", article.content).split())
+    article.title_text = _plain(article.title)
+    article.description_text = _plain(
+        getattr(article, "description", "") or article.summary
+    )
+
+
+def remember_generators(generators) -> None:
+    _generators[:] = generators
+
+
+def write_sitemap_and_robots(pelican) -> None:
+    site_settings = pelican.settings
+    entries = sitemap.collect_entries(_generators, site_settings)
+    out = site_settings["OUTPUT_PATH"]
+    sitemap.write_if_changed(
+        os.path.join(out, site_settings["SITEMAP_SAVE_AS"]),
+        sitemap.render_sitemap(entries, site_settings),
+    )
+    sitemap.write_if_changed(
+        os.path.join(out, "robots.txt"), sitemap.render_robots(site_settings)
+    )
+
+
+def register() -> None:
+    signals.initialized.connect(configure)
+    signals.generator_init.connect(add_template_helpers)
+    signals.article_generator_finalized.connect(annotate_articles)
+    signals.page_generator_finalized.connect(annotate_pages)
+    signals.all_generators_finalized.connect(remember_generators)
+    signals.finalized.connect(write_sitemap_and_robots)

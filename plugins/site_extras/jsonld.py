@@ -1,0 +1,61 @@
+"""JSON-LD for posts and the recruiter, safe to embed inside a <script> element."""
+
+from __future__ import annotations
+
+import json
+
+from markupsafe import Markup
+
+
+def script_safe_json(data: dict) -> Markup:
+    """JSON that cannot close its <script> element or open a comment."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=False, indent=None)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def absolute(settings: dict, path: str) -> str:
+    origin = settings["SITE_ORIGIN"].rstrip("/")
+    return f"{origin}/{path.lstrip('/')}"
+
+
+def person(settings: dict) -> dict:
+    recruiter = settings["RECRUITER"]
+    same_as = [recruiter[key] for key in ("linkedin", "facebook", "twitter", "website")
+               if recruiter.get(key)]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": recruiter["name"],
+        "jobTitle": recruiter.get("job_title"),
+        "worksFor": {"@type": "Organization", "name": recruiter.get("company")},
+        "email": f"mailto:{recruiter['email']}" if recruiter.get("email") else None,
+        "telephone": recruiter.get("phone"),
+        "url": absolute(settings, "about/"),
+        "image": absolute(settings, recruiter["photo"]) if recruiter.get("photo") else None,
+        "sameAs": same_as,
+    }
+    return {key: value for key, value in data.items() if value}
+
+
+def blog_posting(article, settings: dict) -> dict:
+    recruiter = settings["RECRUITER"]
+    url = absolute(settings, article.url)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": article.title_text,
+        "description": article.description_text,
+        "datePublished": article.date.isoformat(),
+        "dateModified": getattr(article, "modified", article.date).isoformat(),
+        "author": {"@type": "Person", "name": article.author.name,
+                   "url": absolute(settings, "about/")},
+        "publisher": {"@type": "Person", "name": recruiter["name"]},
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "wordCount": article.word_count,
+        "keywords": [tag.name for tag in getattr(article, "tags", []) or []],
+        "articleSection": article.category.name,
+        "image": absolute(settings, recruiter["share_image"]),
+    }
+    return {key: value for key, value in data.items() if value not in (None, [], "")}
