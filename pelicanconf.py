@@ -9,6 +9,7 @@ import os
 AUTHOR = "Maren Okafor"
 SITENAME = "Maren Okafor"
 SITE_TAGLINE = "Tech recruiter · finding people the roles that fit them"
+SITESUBTITLE = SITE_TAGLINE
 SITE_DESCRIPTION = (
     "Maren Okafor recruits software engineers and product people. Notes on hiring, "
     "interviews and careers, and the roles she is recruiting for right now."
@@ -63,6 +64,13 @@ MARKDOWN = {
 
 # -- Theme and plugins -------------------------------------------------------------
 THEME = "theme"
+# Autoescape on: metadata is text; HTML bodies are marked safe explicitly in templates.
+JINJA_ENVIRONMENT = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "autoescape": True,
+    "extensions": [],
+}
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["strict_content", "site_extras"]
 DEFAULT_PAGINATION = 8

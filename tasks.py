@@ -71,6 +71,13 @@ def reserve(c):
 
 
 @task
+def up(c):
+    """Build the site, then serve it with the comment server: the local preview."""
+    build(c)
+    serve(c)
+
+
+@task
 def preview(c):
     """Build with production settings into output/ (what publish would ship)."""
     _build(c, SETTINGS["publish"])

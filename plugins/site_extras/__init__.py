@@ -7,10 +7,10 @@ templates only format.
 from __future__ import annotations
 
 import hashlib
+import html as html_lib
 import os
 import re
 
-from markupsafe import Markup
 from pelican import signals
 
 from . import jsonld, reading, settings, sitemap
@@ -20,7 +20,7 @@ _generators: list = []
 
 
 def _plain(html: str) -> str:
-    return Markup(_TAG.sub("", html or "")).unescape().strip()
+    return html_lib.unescape(_TAG.sub("", html or "")).strip()
 
 
 def configure(pelican) -> None:
@@ -49,9 +49,7 @@ def annotate_articles(generator) -> None:
     everything = list(generator.articles) + list(generator.translations)
     for article in everything + list(generator.drafts):
         _annotate(article, wpm)
-    related = reading.related_by_tags(
-        generator.articles, generator.settings["RELATED_POSTS_MAX"]
-    )
+    related = reading.related_by_tags(generator.articles, generator.settings["RELATED_POSTS_MAX"])
     for article in everything + list(generator.drafts):
         article.related_posts = related.get(article.source_path, [])
     _link_neighbours(generator.articles)
@@ -67,17 +65,15 @@ def _link_neighbours(articles: list) -> None:
 
 def annotate_pages(generator) -> None:
     for page in list(generator.pages) + list(generator.hidden_pages):
-        page.title_text = _plain(page.title)
+        page.title_text = " ".join(str(page.title).split())
         page.description_text = _plain(getattr(page, "description", "") or page.summary)
 
 
 def _annotate(article, wpm: int) -> None:
     article.reading_minutes = reading.reading_minutes(article.content, wpm)
     article.word_count = len(_TAG.sub(" ", article.content).split())
-    article.title_text = _plain(article.title)
-    article.description_text = _plain(
-        getattr(article, "description", "") or article.summary
-    )
+    article.title_text = " ".join(str(article.title).split())
+    article.description_text = _plain(getattr(article, "description", "") or article.summary)
 
 
 def remember_generators(generators) -> None:
@@ -92,9 +88,7 @@ def write_sitemap_and_robots(pelican) -> None:
         os.path.join(out, site_settings["SITEMAP_SAVE_AS"]),
         sitemap.render_sitemap(entries, site_settings),
     )
-    sitemap.write_if_changed(
-        os.path.join(out, "robots.txt"), sitemap.render_robots(site_settings)
-    )
+    sitemap.write_if_changed(os.path.join(out, "robots.txt"), sitemap.render_robots(site_settings))
 
 
 def register() -> None:

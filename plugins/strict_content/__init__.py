@@ -51,8 +51,15 @@ def check_unique_outputs(generators) -> None:
     """Two sources writing the same page would silently lose one of them."""
     owners: dict[str, str] = {}
     for generator in generators:
-        for attribute in ("articles", "translations", "drafts", "hidden_articles",
-                          "pages", "hidden_pages", "draft_pages"):
+        for attribute in (
+            "articles",
+            "translations",
+            "drafts",
+            "hidden_articles",
+            "pages",
+            "hidden_pages",
+            "draft_pages",
+        ):
             for content in getattr(generator, attribute, []) or []:
                 save_as = getattr(content, "save_as", None)
                 if not save_as:
@@ -60,7 +67,8 @@ def check_unique_outputs(generators) -> None:
                 source = content.source_path
                 if save_as in owners and owners[save_as] != source:
                     problems.report(
-                        source, "slug",
+                        source,
+                        "slug",
                         f"{content.slug!r} is also used by "
                         f"{problems.display_path(owners[save_as])} (both would be {save_as})",
                     )

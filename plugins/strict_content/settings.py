@@ -2,13 +2,40 @@
 
 # Metadata a post may carry. Anything else is a typo until proven otherwise.
 STRICT_POST_FIELDS = [
-    "title", "date", "modified", "category", "tags", "slug", "summary", "status",
-    "author", "authors", "lang", "translation", "description", "image",
-    "image_alt", "template", "save_as", "url",
+    "title",
+    "date",
+    "modified",
+    "category",
+    "tags",
+    "slug",
+    "summary",
+    "status",
+    "author",
+    "authors",
+    "lang",
+    "translation",
+    "description",
+    "image",
+    "image_alt",
+    "template",
+    "save_as",
+    "url",
 ]
 STRICT_PAGE_FIELDS = [
-    "title", "date", "modified", "slug", "summary", "status", "lang",
-    "translation", "description", "template", "save_as", "url", "image", "image_alt",
+    "title",
+    "date",
+    "modified",
+    "slug",
+    "summary",
+    "status",
+    "lang",
+    "translation",
+    "description",
+    "template",
+    "save_as",
+    "url",
+    "image",
+    "image_alt",
 ]
 STRICT_STATUSES = ["published", "draft", "hidden"]
 # A source larger than this is almost certainly a mistake (a pasted binary, a log).
