@@ -1,0 +1,146 @@
+"""Comments: archived comment files rendered into the page, live comments through Isso.
+
+Reads ``content/comments/<slug>/*.md`` once, validates them at the edge (problems go
+to ``strict_content.problems``), attaches threaded comments to each article, adds an
+optional snapshot of approved live comments, and writes a comments feed per article.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from urllib.parse import urlsplit
+
+from pelican import signals
+from strict_content import problems
+
+from . import feeds, model, settings, snapshot
+
+logger = logging.getLogger(__name__)
+
+
+def configure(pelican) -> None:
+    settings.apply_defaults(pelican.settings)
+
+
+def thread_uri(article, site_settings: dict) -> str:
+    """Isso's thread id for an article: its URL path, e.g. ``/posts/<slug>/``."""
+    prefix = urlsplit(site_settings.get("SITEURL") or "").path.rstrip("/")
+    return f"{prefix}/{article.url}"
+
+
+def _articles(generator) -> list:
+    """Every article that owns comments: listed, hidden and drafts (not translations)."""
+    return (
+        list(generator.articles)
+        + list(getattr(generator, "hidden_articles", []))
+        + list(generator.drafts)
+    )
+
+
+def attach_comments(generator) -> None:
+    site_settings = generator.settings
+    tz = model.site_timezone(site_settings.get("TIMEZONE"))
+    articles = _articles(generator)
+    known_slugs = {a.slug for a in articles} | {a.slug for a in generator.translations}
+    reading = model.read_archive(
+        os.path.join(site_settings["PATH"], site_settings["COMMENTS_PATH"]),
+        known_slugs,
+        tz,
+        site_settings["COMMENTS_FIELDS"],
+        site_settings.get("IGNORE_FILES", []),
+        site_settings["COMMENTS_MAX_FILE_BYTES"],
+    )
+    for problem in reading.problems:
+        problems.report(problem.path, problem.field, problem.message)
+
+    server = (site_settings.get("COMMENTS_URL") or "").rstrip("/")
+    live_articles = [a for a in articles if server and a.status != "draft"]
+    live_ids = {id(a) for a in live_articles}
+    live = _snapshot(server, live_articles, site_settings, tz)
+
+    for article in articles:
+        archived = reading.by_slug.get(article.slug, [])
+        uri = thread_uri(article, site_settings)
+        live_thread = _without_archived(live.by_uri.get(uri, []), archived)
+        # Only the archive is trusted about who wrote what: anyone can type a name into Isso.
+        for comment in model.walk(archived):
+            comment.by_page_author = comment.author == str(article.author)
+        article.comments = archived
+        article.live_comments = live_thread
+        article.comment_count = model.count(archived) + model.count(live_thread)
+        article.comments_live = id(article) in live_ids
+        article.comments_server = server
+        article.isso_thread_uri = uri
+        feed_path = site_settings["COMMENTS_FEED_ATOM"].format(slug=article.slug)
+        article.comments_feed = feed_path if article.status != "draft" else ""
+        article.comments_feed_url = _absolute(site_settings, feed_path)
+    for article in generator.translations:
+        article.comments, article.live_comments, article.comment_count = [], [], 0
+        article.comments_live, article.comments_feed = False, ""
+
+
+def _snapshot(server: str, live_articles: list, site_settings: dict, tz) -> snapshot.Snapshot:
+    if not (server and site_settings.get("COMMENTS_SNAPSHOT") and live_articles):
+        return snapshot.Snapshot()
+    if problems.collected():  # the build stops anyway; don't wait for the network
+        return snapshot.Snapshot()
+    uris = [thread_uri(a, site_settings) for a in live_articles]
+    result = snapshot.fetch_snapshot(
+        server, uris, tz, float(site_settings["COMMENTS_SNAPSHOT_TIMEOUT"])
+    )
+    if not result.ok:
+        # Info, not warning: the site is still right without the snapshot.
+        logger.info("comments: no live comment snapshot, building without it: %s", result.error)
+    return result
+
+
+def _without_archived(live: list, archived: list) -> list:
+    """Live comments already exported to the archive (``isso-<id>.md``) show once."""
+    exported = {c.name for c in model.walk(archived)}
+    if not exported:
+        return live
+    kept = [c for c in model.walk(live) if c.name not in exported]
+    roots, _ = model.thread(kept, orphans="promote")
+    return roots
+
+
+def _absolute(site_settings: dict, path: str) -> str:
+    domain = site_settings.get("FEED_DOMAIN") or site_settings.get("SITEURL") or ""
+    return f"{domain.rstrip('/')}/{path}"
+
+
+def write_feeds(generator, writer=None) -> None:
+    site_settings = generator.settings
+    if not site_settings.get("COMMENTS_FEED_ATOM"):
+        return
+    output = site_settings["OUTPUT_PATH"]
+    for article in list(generator.articles) + list(getattr(generator, "hidden_articles", [])):
+        if not getattr(article, "comments_feed", ""):
+            continue
+        xml = feeds.render_comments_feed(
+            article_title=getattr(article, "title_text", None) or str(article.title),
+            article_url=_absolute(site_settings, article.url),
+            feed_url=article.comments_feed_url,
+            article_date=article.date,
+            comments=article.comments + article.live_comments,
+            language=getattr(article, "lang", None) or site_settings.get("DEFAULT_LANG", "en"),
+        )
+        _write_if_changed(os.path.join(output, article.comments_feed), xml)
+
+
+def _write_if_changed(path: str, data: bytes) -> None:
+    """Unchanged feeds keep their modification time, so syncing them costs nothing."""
+    if os.path.exists(path):
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def register() -> None:
+    signals.initialized.connect(configure)
+    signals.article_generator_finalized.connect(attach_comments)
+    signals.article_writer_finalized.connect(write_feeds)

@@ -1,0 +1,99 @@
+"""The Isso config files: production is locked down, development matches the dev site."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from pelican.settings import read_settings
+
+from sitekit.comments_server import (
+    CONFIG_DIR,
+    DEV_CONFIG,
+    PRODUCTION_CONFIG,
+    CommentServerError,
+    missing_variables,
+    read_config,
+    start_isso,
+)
+from tests.sitebuild import ROOT
+
+SECRET_KEYS = {("admin", "password"), ("smtp", "username"), ("smtp", "password"),
+               ("hash", "salt")}  # fmt: skip
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def test_isso_accepts_every_key_in_both_configs(caplog):
+    from isso import config as isso_config
+
+    with caplog.at_level(logging.WARNING, logger="isso"):
+        for path in (DEV_CONFIG, PRODUCTION_CONFIG):
+            isso_config.load(isso_config.default_file(), str(path))
+    assert [r.getMessage() for r in caplog.records if "no such option" in r.getMessage()] == []
+
+
+def test_production_is_moderated_guarded_and_notifies_by_mail():
+    conf = read_config(PRODUCTION_CONFIG)
+    assert conf.getboolean("moderation", "enabled")
+    assert conf.getboolean("guard", "enabled")
+    assert conf.getint("guard", "ratelimit") <= 3 and conf.getint("guard", "direct-reply") <= 3
+    assert conf.getboolean("admin", "enabled")
+    assert conf.get("general", "notify") == "smtp"
+    for key in ("host", "port", "username", "password", "to", "from"):
+        assert conf.get("smtp", key).startswith("$ISSO_"), key
+    assert conf.get("server", "listen").startswith("http://127.0.0.1:")
+    assert conf.getboolean("general", "gravatar") is False
+
+
+def test_no_secret_is_committed():
+    for path in (DEV_CONFIG, PRODUCTION_CONFIG):
+        conf = read_config(path)
+        for section, key in SECRET_KEYS:
+            if conf.has_option(section, key):
+                assert re.fullmatch(r"\$\{?ISSO_[A-Z_]+\}?", conf.get(section, key)), (path, key)
+    example = (CONFIG_DIR / "isso.env.example").read_text(encoding="utf-8")
+    assert "change-me" in example
+
+
+def test_production_host_is_the_published_site_origin():
+    publish = read_settings(str(ROOT / "publishconf.py"))
+    conf = read_config(PRODUCTION_CONFIG)
+    assert conf.get("general", "host").split() == [origin(publish["SITEURL"])]
+    assert conf.get("server", "public-endpoint") == publish["COMMENTS_URL"].rstrip("/")
+
+
+def test_development_matches_the_dev_site_and_comments_url():
+    dev = read_settings(str(ROOT / "pelicanconf.py"))
+    conf = read_config(DEV_CONFIG)
+    assert origin(dev["SITE_ORIGIN"]) in conf.get("general", "host").split()
+    assert conf.get("server", "listen") == "http://127.0.0.1:8080"
+    assert conf.get("server", "public-endpoint") == dev["COMMENTS_URL"].rstrip("/")
+    assert conf.get("general", "dbpath").startswith("var/")
+    assert conf.getboolean("moderation", "enabled")
+
+
+def test_the_database_folder_is_ignored_by_git():
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    assert "var/" in ignored or "/var/" in ignored
+
+
+def test_systemd_unit_runs_gunicorn_with_the_env_file():
+    unit = (CONFIG_DIR / "isso.service").read_text(encoding="utf-8")
+    assert "EnvironmentFile=/etc/isso/isso.env" in unit
+    assert "gunicorn" in unit and "isso.run:application" in unit
+    assert 'ExecStartPre=/usr/bin/test -n "${ISSO_ADMIN_PASSWORD}"' in unit
+
+
+def test_unset_variables_stop_the_server_before_it_starts(tmp_path):
+    assert set(missing_variables(PRODUCTION_CONFIG, {})) >= {
+        "ISSO_ADMIN_PASSWORD", "ISSO_SMTP_PASSWORD", "ISSO_HASH_SALT"
+    }  # fmt: skip
+    with pytest.raises(CommentServerError, match="ISSO_ADMIN_PASSWORD"):
+        start_isso(PRODUCTION_CONFIG, env={}, cwd=tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,143 @@
+"""Terminal moderation and export on an Isso database (no server needed)."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from bs4 import BeautifulSoup
+
+from sitekit import comments_commands, comments_export, comments_moderation
+from sitekit.comments_server import DEV_CONFIG, write_config
+from tests.comments.conftest import add_comment, isso_database
+from tests.sitebuild import build
+
+LONDON = ZoneInfo("Europe/London")
+T0 = datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.UTC).timestamp()
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "comments.db"
+
+
+@pytest.fixture
+def db(db_path):
+    return isso_database(db_path)
+
+
+def test_pending_lists_thread_author_date_and_text(db, db_path):
+    add_comment(db, "/posts/talk/", "Approved already.", mode=1, created=T0, author="Old")
+    ident = add_comment(
+        db, "/posts/talk/", "Please *approve* me.", mode=2, created=T0 + 60,
+        author="Ann &lt;Smith&gt;", email="ann@example.org",
+    )  # fmt: skip
+    [pending] = comments_moderation.pending_comments(db_path, LONDON)
+    assert pending.id == ident
+    assert (pending.thread_uri, pending.author, pending.text) == (
+        "/posts/talk/", "Ann <Smith>", "Please *approve* me."
+    )  # fmt: skip
+    assert pending.created == datetime.datetime(2024, 5, 1, 13, 1, tzinfo=LONDON)
+    listing = comments_moderation.format_pending([pending])
+    assert f"#{ident}  /posts/talk/  (Thread /posts/talk/)" in listing
+    assert "by Ann <Smith> <ann@example.org> on 2024-05-01 13:01 BST" in listing
+    assert "    Please *approve* me." in listing
+
+
+def test_listing_cannot_inject_terminal_escape_sequences(db, db_path):
+    add_comment(db, "/posts/t/", "Hi \x1b[2J\x1b]0;pwned\x07 there", mode=2, created=T0,
+                author="\x1b[31mRed\x1b[0m")  # fmt: skip
+    listing = comments_moderation.format_pending(comments_moderation.pending_comments(db_path))
+    assert "\x1b" not in listing and "\x07" not in listing
+    assert "Red" in listing
+
+
+def test_long_text_is_shortened_in_the_listing(db, db_path):
+    add_comment(db, "/posts/t/", "word " * 5000, mode=2, created=T0)
+    listing = comments_moderation.format_pending(comments_moderation.pending_comments(db_path))
+    assert "(25,000 characters)" in listing and len(listing) < 1500
+
+
+def test_approve_makes_a_pending_comment_public(db, db_path):
+    ident = add_comment(db, "/posts/t/", "Pending text", mode=2, created=T0)
+    assert comments_moderation.approve_comment(db_path, ident) == f"approved comment {ident}"
+    assert db.comments.get(ident)["mode"] == 1
+    with pytest.raises(comments_moderation.ModerationError, match="not pending"):
+        comments_moderation.approve_comment(db_path, ident)
+
+
+def test_delete_removes_or_leaves_a_placeholder_for_replies(db, db_path):
+    lone = add_comment(db, "/posts/t/", "Lone", mode=2, created=T0)
+    parent = add_comment(db, "/posts/t/", "Parent", mode=1, created=T0)
+    add_comment(db, "/posts/t/", "Child", mode=1, created=T0 + 5, parent=parent)
+    assert comments_moderation.delete_comment(db_path, lone) == f"deleted comment {lone}"
+    assert db.comments.get(lone) is None
+    assert "placeholder" in comments_moderation.delete_comment(db_path, parent)
+    assert db.comments.get(parent)["mode"] == 4 and db.comments.get(parent)["text"] == ""
+
+
+def test_unknown_ids_and_missing_databases_are_one_line_errors(tmp_path, db, db_path, capsys):
+    config = write_config(DEV_CONFIG, tmp_path / "c.cfg", {"general": {"dbpath": str(db_path)}})
+    assert comments_commands.approve("999", config) == 1
+    assert comments_commands.delete("abc", config) == 1
+    missing = write_config(
+        DEV_CONFIG, tmp_path / "m.cfg", {"general": {"dbpath": str(tmp_path / "none.db")}}
+    )
+    assert comments_commands.list_pending(missing) == 1
+    assert not (tmp_path / "none.db").exists(), "listing must not create an empty database"
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert errors == [
+        "error: no comment with id 999",
+        "error: 'abc' is not a comment id (see invoke comments-pending)",
+        f"error: {tmp_path / 'none.db'}: no comment database (run `invoke comments` first)",
+    ]
+
+
+def test_commands_approve_by_id_with_or_without_hash(tmp_path, db, db_path, capsys):
+    config = write_config(DEV_CONFIG, tmp_path / "c.cfg", {"general": {"dbpath": str(db_path)}})
+    ident = add_comment(db, "/posts/t/", "Pending", mode=2, created=T0)
+    assert comments_commands.list_pending(config) == 0
+    assert comments_commands.approve(f"#{ident}", config) == 0
+    assert comments_commands.list_pending(config) == 0
+    out = capsys.readouterr().out
+    assert f"approved comment {ident}" in out and "No comments are waiting" in out
+
+
+def test_export_writes_archived_files_that_build(tmp_path, db, db_path, content):
+    first = add_comment(
+        db, "/posts/talk/", "First, with **markdown**.", created=T0,
+        author="Ann &amp; Co", website="https://ann.example/?a=1&amp;b=2",
+    )  # fmt: skip
+    reply = add_comment(db, "/posts/talk/", "A reply.", created=T0 + 60, author="Bo",
+                        parent=first)  # fmt: skip
+    gone = add_comment(db, "/posts/talk/", "Will be deleted.", created=T0 + 90, author="Cy")
+    orphan = add_comment(db, "/posts/talk/", "Reply to a deleted one.", created=T0 + 120,
+                         parent=gone)  # fmt: skip
+    db.comments.delete(gone)
+    add_comment(db, "/posts/talk/", "Still pending.", mode=2, created=T0 + 130)
+    add_comment(db, "/about/", "Not a post.", created=T0 + 140)
+
+    result = comments_export.export_approved_comments(db_path, content / "comments", LONDON)
+    names = sorted(p.name for p in result.written)
+    assert names == sorted(f"isso-{i}.md" for i in (first, reply, orphan))
+    assert result.skipped == [f"#{first + 5}: thread '/about/' is not a post"]
+    text = (content / "comments/talk" / f"isso-{first}.md").read_text(encoding="utf-8")
+    assert text == (
+        "Author: Ann & Co\nDate: 2024-05-01 13:00:00+01:00\n"
+        "Website: https://ann.example/?a=1&b=2\n\nFirst, with **markdown**.\n"
+    )
+    assert f"Reply_to: isso-{first}\n" in (content / f"comments/talk/isso-{reply}.md").read_text()
+    assert "Reply_to" not in (content / f"comments/talk/isso-{orphan}.md").read_text()
+
+    again = comments_export.export_approved_comments(db_path, content / "comments", LONDON)
+    assert again.written == [] and len(again.unchanged) == 3
+
+    site = build(tmp_path / "site", content)
+    assert site.report.ok, site.report.problems
+    soup = BeautifulSoup(site.page("posts/talk/index.html"), "html.parser")
+    exported = soup.find(id=f"comment-isso-{first}")
+    assert exported.find(class_="comment-author").get_text() == "Ann & Co"
+    assert exported.find("strong").get_text() == "markdown"
+    nested = exported.find_parent("li").find("ol", class_="comment-replies")
+    assert nested.find(id=f"comment-isso-{reply}") is not None
