@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 import pytest
@@ -86,7 +88,8 @@ def test_the_database_folder_is_ignored_by_git():
 def test_systemd_unit_runs_gunicorn_with_the_env_file():
     unit = (CONFIG_DIR / "isso.service").read_text(encoding="utf-8")
     assert "EnvironmentFile=/etc/isso/isso.env" in unit
-    assert "gunicorn" in unit and "isso.run:application" in unit
+    assert "gunicorn --config /etc/isso/gunicorn.conf.py" in unit
+    assert "isso_wsgi:application" in unit
     assert 'ExecStartPre=/usr/bin/test -n "${ISSO_ADMIN_PASSWORD}"' in unit
 
 
@@ -97,3 +100,29 @@ def test_unset_variables_stop_the_server_before_it_starts(tmp_path):
     with pytest.raises(CommentServerError, match="ISSO_ADMIN_PASSWORD"):
         start_isso(PRODUCTION_CONFIG, env={}, cwd=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_wsgi_entry_defers_the_purge_thread_until_after_the_fork(tmp_path):
+    """Under --preload no thread may run in gunicorn's master while it forks the workers."""
+    from tests.quality.comment_server import environment, production_config
+
+    config = production_config(tmp_path, "http://127.0.0.1:9", 9)
+    probe = (
+        "import os, time, isso_wsgi\n"
+        "threads = lambda: len(os.listdir('/proc/self/task'))  # OS threads, _thread ones too\n"
+        "before = threads()\n"
+        "deferred = len(isso_wsgi._purges_to_start)\n"
+        "isso_wsgi.start_purge_threads()\n"
+        "deadline = time.monotonic() + 10\n"
+        "while threads() == before and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "print(before, deferred, threads())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=CONFIG_DIR, env=environment(config),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    before, deferred, after = map(int, result.stdout.split()[-3:])
+    assert (before, deferred) == (1, 1), "moderation's purge must wait for the worker"
+    assert after == 2, "each worker starts its own purge thread"

@@ -1,0 +1,41 @@
+"""WSGI entry point for Isso under gunicorn --preload, safe to fork.
+
+With moderation on, Isso starts a thread that purges stale pending comments as soon as
+the app is built. Under --preload that happens in gunicorn's master, and a fork while
+that thread is inside SQLite or holds Isso's lock copies a held lock into the worker:
+its first new comment then hangs until gunicorn kills it (seen in about 1 start in 15).
+Here the app is built without starting that thread, with a process-shared lock (isso.run
+ends up with a thread lock), and each worker starts its own purge thread after the fork
+(see gunicorn.conf.py beside this file).
+
+Run: ``gunicorn -c /etc/isso/gunicorn.conf.py --pythonpath /etc/isso isso_wsgi:application``
+"""
+
+import os
+
+import isso.core
+from isso import config, make_app
+
+_purges_to_start = []
+_start_purge_thread = isso.core.ThreadedMixin.purge
+
+
+def _defer_purge(app, delta):
+    _purges_to_start.append((app, delta))
+
+
+isso.core.ThreadedMixin.purge = _defer_purge
+try:
+    application = make_app(
+        config.load(config.default_file(), os.environ["ISSO_SETTINGS"]),
+        threading=False,
+        multiprocessing=True,
+    )
+finally:
+    isso.core.ThreadedMixin.purge = _start_purge_thread
+
+
+def start_purge_threads() -> None:
+    """Start the pending-comment purge in this process; call once per worker, after fork."""
+    for app, delta in _purges_to_start:
+        _start_purge_thread(app, delta)
