@@ -10,7 +10,9 @@ import hashlib
 import html as html_lib
 import os
 import re
+from urllib.parse import urlsplit
 
+from feedgenerator import get_tag_uri
 from pelican import signals
 
 from . import jsonld, reading, settings, sitemap
@@ -91,8 +93,35 @@ def write_sitemap_and_robots(pelican) -> None:
     sitemap.write_if_changed(os.path.join(out, "robots.txt"), sitemap.render_robots(site_settings))
 
 
+def _absolute_feed_url(origin: str, url: str) -> str:
+    return url if urlsplit(url).scheme else f"{origin}/{url.lstrip('/')}"
+
+
+def make_feed_links_absolute(context, feed) -> None:
+    """Feeds leave the site: links and ids stay absolute even in a RELATIVE_URLS build."""
+    origin = (context.get("FEED_DOMAIN") or context.get("SITE_ORIGIN") or "").rstrip("/")
+    if not origin.startswith(("http://", "https://")):
+        return
+    feed.feed["link"] = _absolute_feed_url(origin, feed.feed["link"] or "/")
+    if not urlsplit(feed.feed.get("id") or "").scheme:
+        feed.feed["id"] = feed.feed["link"]
+    for item in feed.items:
+        if not urlsplit(item["link"]).scheme:
+            item["link"] = _absolute_feed_url(origin, item["link"])
+            item["unique_id"] = get_tag_uri(item["link"], item.get("pubdate"))
+
+
+def mark_rss_guids_as_ids(context, feed) -> None:
+    """Pelican's RSS guids are tag: URIs, not links: say so, as RSS 2.0 requires."""
+    if getattr(feed, "content_type", "").startswith("application/rss+xml"):
+        for item in feed.items:
+            item["unique_id_is_permalink"] = False
+
+
 def register() -> None:
     signals.initialized.connect(configure)
+    signals.feed_generated.connect(make_feed_links_absolute)
+    signals.feed_generated.connect(mark_rss_guids_as_ids)
     signals.generator_init.connect(add_template_helpers)
     signals.article_generator_finalized.connect(annotate_articles)
     signals.page_generator_finalized.connect(annotate_pages)

@@ -61,6 +61,14 @@ def check_unique_outputs(generators) -> None:
             "draft_pages",
         ):
             for content in getattr(generator, attribute, []) or []:
+                if not str(getattr(content, "slug", "") or "").strip("-"):
+                    problems.report(
+                        content.source_path,
+                        "slug",
+                        f"the title {str(content.title)!r} gives an empty page address "
+                        "(add a line such as 'Slug: my-post')",
+                    )
+                    continue
                 save_as = getattr(content, "save_as", None)
                 if not save_as:
                     continue

@@ -16,6 +16,20 @@ ISO_DATE = re.compile(
     r"(Z|[+-]\d{2}:?\d{2})?$"  # optional offset
 )
 DATE_FORMAT_HELP = "expected YYYY-MM-DD or YYYY-MM-DD HH:MM"
+# Characters XML 1.0 cannot carry (feeds, sitemaps): in a source they are a paste accident.
+_CONTROL_CHARACTER = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def control_character_problem(text: str) -> str | None:
+    """Why ``text`` cannot be published (it holds a control character), or None."""
+    match = _CONTROL_CHARACTER.search(text)
+    if match is None:
+        return None
+    line = text.count("\n", 0, match.start()) + 1
+    return (
+        f"contains the control character U+{ord(match.group()):04X} on line {line} "
+        "(invisible, and feeds cannot carry it: delete it)"
+    )
 
 
 def parse_iso_date(value: str) -> datetime.datetime:
@@ -84,6 +98,10 @@ class StrictMarkdownReader(MarkdownReader):
             raise problems.ContentFileError(source_path)
         if "\x00" in text:
             self._problem("file", "contains NUL bytes (binary data, not text)")
+            raise problems.ContentFileError(source_path)
+        control = control_character_problem(text)
+        if control:
+            self._problem("file", control)
             raise problems.ContentFileError(source_path)
 
     def _kind_of(self, source_path: str) -> str:
