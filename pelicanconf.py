@@ -72,7 +72,7 @@ JINJA_ENVIRONMENT = {
     "extensions": [],
 }
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["strict_content", "site_extras"]
+PLUGINS = ["strict_content", "site_extras", "comments", "openings", "fastbuild"]
 DEFAULT_PAGINATION = 8
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
@@ -138,7 +138,10 @@ FEED_MAX_ITEMS = 50
 RSS_FEED_SUMMARY_ONLY = False
 
 # -- Build behaviour ----------------------------------------------------------------
-LOAD_CONTENT_CACHE = os.environ.get("LOAD_CONTENT_CACHE", "") == "1"
+# Rebuilds reuse what did not change (plugins/fastbuild drops the cache when settings,
+# plugins or libraries change); LOAD_CONTENT_CACHE=0 forces a fresh build.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = os.environ.get("LOAD_CONTENT_CACHE", "1") == "1"
 CACHE_PATH = "cache"
 DELETE_OUTPUT_DIRECTORY = False
 SITEMAP_CHANGEFREQ = "weekly"

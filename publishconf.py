@@ -15,3 +15,15 @@ DELETE_OUTPUT_DIRECTORY = True
 
 COMMENTS_URL = os.environ.get("COMMENTS_URL", "https://comments.okafor-talent.example")
 COMMENTS_SNAPSHOT = True
+
+# -- Publishing (invoke publish / rollback): each one overridable by the environment ---
+PUBLISH_TARGET = os.environ.get("PUBLISH_TARGET", "rsync")  # rsync | s3 | gh-pages
+PUBLISH_DEST = os.environ.get("PUBLISH_DEST", "")  # /srv/site or user@host:/srv/site
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")  # empty = AWS itself
+S3_REGION = os.environ.get("S3_REGION", "")
+S3_PREFIX = os.environ.get("S3_PREFIX", "")
+CLOUDFRONT_DISTRIBUTION_ID = os.environ.get("CLOUDFRONT_DISTRIBUTION_ID", "")
+GITHUB_PAGES_BRANCH = os.environ.get("GITHUB_PAGES_BRANCH", "gh-pages")
+GITHUB_PAGES_CNAME = os.environ.get("GITHUB_PAGES_CNAME", "")
+GITHUB_PAGES_REMOTE = os.environ.get("GITHUB_PAGES_REMOTE", "origin")  # empty = no push

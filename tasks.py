@@ -57,10 +57,12 @@ def regenerate(c):
 
 @task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
 def serve(c, host=HOST, port=PORT):
-    """Serve output/ on http://127.0.0.1:8000 (no browser is opened)."""
+    """Serve output/ on http://127.0.0.1:8000 with the comment server on :8080."""
+    from sitekit.comments_server import comment_server_alongside
     from sitekit.devserver import serve_site
 
-    serve_site(OUTPUT, host, int(port))
+    with comment_server_alongside():
+        serve_site(OUTPUT, host, int(port))
 
 
 @task
@@ -100,7 +102,134 @@ def new_post(c, title):
     print(f"wrote {path.relative_to(ROOT)}")
 
 
+@task(name="new-opening", help={"title": "the role's title"})
+def new_opening(c, title):
+    """Write content/openings/<slug>.md: every field with its allowed values in comments."""
+    from sitekit.new_opening import write_new_opening
+
+    path = write_new_opening(ROOT / "content" / "openings", title)
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
 @task(help={"args": "extra arguments for pytest, e.g. '-k feeds'"})
 def test(c, args=""):
     """Run the whole test suite."""
     c.run(f'"{PYTHON}" -m pytest {args}', pty=False)
+
+
+# -- Comments (Isso): the work lives in sitekit/comments_*.py ------------------------
+
+
+@task(help={"config": "Isso config file (default comments-server/dev.cfg)"})
+def comments(c, config=""):
+    """Run the Isso comment server on 127.0.0.1:8080 (database in var/) until Ctrl-C."""
+    from sitekit.comments_server import DEV_CONFIG, serve_comments
+
+    sys.exit(serve_comments(Path(config) if config else DEV_CONFIG))
+
+
+CONFIG_HELP = "Isso config naming the database (default comments-server/dev.cfg)"
+ID_HELP = {"id": "comment id from comments-pending", "config": CONFIG_HELP}
+
+
+def _comments_config(config: str) -> Path:
+    from sitekit.comments_server import DEV_CONFIG
+
+    return Path(config) if config else DEV_CONFIG
+
+
+@task(name="comments-pending", help={"config": CONFIG_HELP})
+def comments_pending(c, config=""):
+    """List live comments waiting for approval (thread, author, date, text)."""
+    from sitekit import comments_commands
+
+    sys.exit(comments_commands.list_pending(_comments_config(config)))
+
+
+@task(name="comments-approve", help=ID_HELP)
+def comments_approve(c, id, config=""):  # noqa: A002 - the name shown in `invoke --help`
+    """Approve one pending comment: it appears on the site."""
+    from sitekit import comments_commands
+
+    sys.exit(comments_commands.approve(id, _comments_config(config)))
+
+
+@task(name="comments-delete", help=ID_HELP)
+def comments_delete(c, id, config=""):  # noqa: A002
+    """Delete one live comment."""
+    from sitekit import comments_commands
+
+    sys.exit(comments_commands.delete(id, _comments_config(config)))
+
+
+@task(name="comments-backup", help={"config": CONFIG_HELP})
+def comments_backup(c, config=""):
+    """Copy the comment database (safe while Isso runs) to var/backups/."""
+    from sitekit import comments_commands
+
+    sys.exit(comments_commands.backup(_comments_config(config)))
+
+
+@task(name="comments-restore", help={"file": "a backup from var/backups/", "config": CONFIG_HELP})
+def comments_restore(c, file, config=""):
+    """Put a backup back as the comment database (the current one is backed up first)."""
+    from sitekit import comments_commands
+
+    sys.exit(comments_commands.restore(file, _comments_config(config)))
+
+
+@task(name="comments-export", help={"config": CONFIG_HELP})
+def comments_export(c, config=""):
+    """Write approved live comments as archived files in content/comments/<slug>/."""
+    from sitekit import comments_commands
+
+    sys.exit(comments_commands.export(_comments_config(config)))
+
+
+@task(
+    help={
+        "dry_run": "show what would change, change nothing",
+        "target": "rsync, s3 or gh-pages (default: PUBLISH_TARGET)",
+    }
+)
+def publish(c, dry_run=False, target=""):
+    """Build with publishconf.py, check the staged site, then deploy it atomically."""
+    from sitekit.publish.cli import main
+
+    sys.exit(main((["--dry-run"] if dry_run else []) + (["--target", target] if target else [])))
+
+
+@task(help={"dry_run": "show which release would go live, change nothing"})
+def rollback(c, dry_run=False):
+    """Point the live site (rsync target) back at the previous release."""
+    from sitekit.publish.cli import main
+
+    sys.exit(main(["rollback"] + (["--dry-run"] if dry_run else [])))
+
+
+@task(help={"site": "check this built directory instead of a fresh production build"})
+def check(c, site=""):
+    """Pre-flight checks: links, anchors, local URLs, feeds, job postings, head tags."""
+    from sitekit.checks import main
+
+    sys.exit(main(["--site", site] if site else []))
+
+
+@task(
+    help={
+        "posts": "synthetic posts (default 1000)",
+        "openings": "synthetic openings (default: posts / 5)",
+        "comments": "archived comments (default: posts / 2)",
+        "repeats": "alternating runs of each build (default 5; 1 from 10,000 posts)",
+        "no_peer": "skip vanilla Pelican (it takes minutes at 10,000 posts)",
+    }
+)
+def bench(c, posts=1000, openings=-1, comments=-1, repeats=0, no_peer=False):
+    """Benchmark cold/warm builds against vanilla Pelican; table + bench/results/latest.json."""
+    from bench.run import main
+
+    args = ["--posts", str(posts)]
+    args += ["--openings", str(openings)] if int(openings) >= 0 else []
+    args += ["--comments", str(comments)] if int(comments) >= 0 else []
+    args += ["--repeats", str(repeats)] if int(repeats) > 0 else []
+    sys.exit(main(args + (["--no-peer"] if no_peer else [])))

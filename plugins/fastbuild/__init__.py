@@ -1,0 +1,142 @@
+"""Fast builds: the same output as plain Pelican, sooner, and rebuilds that only redo changes.
+
+- Markdown sources are read and converted in parallel worker processes before the
+  generators ask for them (``preread.py``), each worker with one reused Markdown
+  instance (``reading.py``); the site's own reader still validates every file.
+- Pages whose inputs did not change since the last build are not rendered again, and
+  files whose bytes did not change are not rewritten (``writer.py``, ``pages.py``).
+- Pelican's content cache is dropped when the settings, plugins or libraries that
+  produced it changed, so a cached build never differs from a fresh one.
+``FAST_BUILD = False`` turns all of it off; tests/perf compares both builds byte by byte.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from pelican import signals
+from pelican.generators import ArticlesGenerator, StaticGenerator
+
+from . import inline_markdown, parallel, preread, settings, speedups
+from .fingerprint import digest_files, package_versions, settings_digest
+from .reading import use_fast_readers
+from .static import copy_only_changed
+from .writer import FastWriter
+
+logger = logging.getLogger(__name__)
+
+INPUTS_FILE = "fastbuild-inputs.txt"
+_writers: list[FastWriter] = []
+_cache_inputs_now: list[str] = []
+
+
+def start_build(pelican) -> None:
+    settings.apply_defaults(pelican.settings)
+    preread.start_build(pelican.settings)
+    _writers.clear()
+    _cache_inputs_now.clear()
+    speedups.activate(settings.enabled(pelican.settings))
+    inline_markdown.activate(settings.enabled(pelican.settings))
+    if settings.enabled(pelican.settings):
+        _guard_content_cache(pelican.settings)
+
+
+def _cache_inputs(site_settings: dict) -> str:
+    """What Pelican's content cache silently depends on besides the source files."""
+    return "\n".join(
+        [
+            settings_digest(site_settings),
+            digest_files(site_settings.get("PLUGIN_PATHS", []), (".py",)),
+            package_versions(),
+        ]
+    )
+
+
+def _guard_content_cache(site_settings: dict) -> None:
+    cache_path = site_settings.get("CACHE_PATH")
+    if not cache_path:
+        return
+    marker = os.path.join(cache_path, INPUTS_FILE)
+    current = _cache_inputs(site_settings)
+    _cache_inputs_now.append(current)
+    if not site_settings.get("LOAD_CONTENT_CACHE"):
+        return
+    try:
+        with open(marker, encoding="utf-8") as handle:
+            stored = handle.read()
+    except OSError:
+        stored = None
+    if stored != current:
+        if stored is not None:
+            logger.info("content cache not used: settings, plugins or libraries changed")
+        site_settings["LOAD_CONTENT_CACHE"] = False
+
+
+def _remember_cache_inputs(site_settings: dict) -> None:
+    if not _cache_inputs_now or not site_settings.get("CACHE_CONTENT"):
+        return
+    current = _cache_inputs_now[-1]
+    os.makedirs(site_settings["CACHE_PATH"], exist_ok=True)
+    with open(os.path.join(site_settings["CACHE_PATH"], INPUTS_FILE), "w", encoding="utf-8") as f:
+        f.write(current)
+
+
+def prepare_generator(generator) -> None:
+    if not settings.enabled(generator.settings):
+        return
+    # Templates cannot change during one build: skip Jinja's stat() on every include.
+    generator.env.auto_reload = False
+    if isinstance(generator, StaticGenerator):
+        generator.generate_output = copy_only_changed(generator.generate_output)
+        return
+    if isinstance(generator, ArticlesGenerator):
+        generator.generate_output = _with_render_helpers(generator, generator.generate_output)
+    use_fast_readers(generator)
+
+
+def _with_render_helpers(generator, generate_output):
+    def generate_output_with_helpers(writer):
+        if isinstance(writer, FastWriter):
+            return parallel.with_helpers(
+                generate_output, generator.generate_pages, writer, generator
+            )
+        return generate_output(writer)
+
+    return generate_output_with_helpers
+
+
+def provide_writer(pelican):
+    if not settings.enabled(pelican.settings):
+        return None
+    return _RememberedFastWriter
+
+
+class _RememberedFastWriter(FastWriter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _writers.append(self)
+
+
+def finish_build(pelican) -> None:
+    if not settings.enabled(pelican.settings):
+        return
+    for writer in _writers:
+        writer.finish()
+    _remember_cache_inputs(pelican.settings)
+
+
+def build_stats() -> dict:
+    """What the last build did (for the benchmark): workers used, pages rendered/skipped."""
+    counts = dict(_writers[-1].counts) if _writers else {}
+    return {**preread.stats(), **counts}
+
+
+def register() -> None:
+    speedups.install()
+    inline_markdown.install()
+    signals.initialized.connect(start_build)
+    signals.article_generator_finalized.connect(speedups.index_taxonomies)
+    signals.generator_init.connect(prepare_generator)
+    signals.get_writer.connect(provide_writer)
+    signals.finalized.connect(finish_build)

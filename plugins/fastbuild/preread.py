@@ -1,0 +1,263 @@
+"""Parallel pre-reading: convert every Markdown source in worker processes, up front.
+
+When the first source of a build is read, every source that Pelican will read and
+does not have in its content cache is handed to a pool of forked workers. Each worker
+runs the site's own reader (validation included) and sends back the HTML, the
+metadata, the content problems it reported and the log records it emitted. When
+Pelican then asks for a file, the reader replays those problems and records in the
+parent, in Pelican's order, and returns the result, or raises the same exception.
+So the author sees exactly the lines a serial build prints, and a file that changed
+in the meantime, or anything a worker could not send back, is simply read again.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import multiprocessing
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.urlwrappers import URLWrapper
+
+try:  # the site's one error type for content problems (plugins/strict_content)
+    from strict_content import problems as content_problems
+except ImportError:  # pragma: no cover - fastbuild also works without it
+    content_problems = None
+
+logger = logging.getLogger(__name__)
+
+_CHUNK = 8  # files per task: small enough to balance the workers, big enough to batch
+
+
+@dataclass
+class PrereadFile:
+    """One source as a worker read it."""
+
+    path: str
+    stamp: tuple[int, int]
+    content: str | None = None
+    metadata: dict | None = None
+    error: BaseException | None = None
+    problems: list = field(default_factory=list)
+    records: list = field(default_factory=list)
+
+    def replay(self):
+        """Log, report and return (or raise) exactly what reading it here would have."""
+        for record in self.records:
+            logging.getLogger(record.name).handle(record)
+        if content_problems is not None:
+            for problem in self.problems:
+                content_problems.report(problem.path, problem.field, problem.message)
+        if self.error is not None:
+            raise self.error
+        return self.content, self.metadata
+
+
+@dataclass
+class _Build:
+    settings: dict | None = None
+    generators: list = field(default_factory=list)
+    started: bool = False
+    results: dict[str, PrereadFile] = field(default_factory=dict)
+    workers_used: int = 0
+
+
+_build = _Build()
+
+
+def start_build(settings: dict) -> None:
+    """Forget the previous build (the dev server builds many times in one process)."""
+    global _build
+    _build = _Build(settings=settings)
+
+
+def remember_generator(generator) -> None:
+    if generator not in _build.generators:
+        _build.generators.append(generator)
+
+
+def stats() -> dict:
+    return {"workers": _build.workers_used}
+
+
+def take(path: str, reader) -> PrereadFile | None:
+    """The pre-read result for ``path``, if it is still what the file holds."""
+    if not _build.started:
+        _build.started = True
+        _run(reader.settings)
+    found = _build.results.pop(path, None)
+    if found is None or found.stamp != _stamp(path):
+        return None
+    return found
+
+
+def _stamp(path: str) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_mtime_ns, status.st_size
+
+
+# -- the pre-pass ---------------------------------------------------------------------
+
+
+def _sources_to_read() -> dict[str, object]:
+    """Every Markdown source Pelican will read and not find in its cache -> its reader."""
+    from .reading import PrereadMixin
+
+    jobs: dict[str, object] = {}
+    for generator in _build.generators:
+        if isinstance(generator, ArticlesGenerator):
+            paths, excludes = "ARTICLE_PATHS", "ARTICLE_EXCLUDES"
+        elif isinstance(generator, PagesGenerator):
+            paths, excludes = "PAGE_PATHS", "PAGE_EXCLUDES"
+        else:
+            continue
+        settings = generator.settings
+        readers = generator.readers
+        for relative in sorted(generator.get_files(settings[paths], exclude=settings[excludes])):
+            reader = readers.readers.get(os.path.splitext(relative)[1][1:])
+            if not isinstance(reader, PrereadMixin):
+                continue
+            path = os.path.abspath(os.path.join(generator.path, relative))
+            if path in jobs or _cached(readers, path):
+                continue
+            jobs[path] = reader
+    return jobs
+
+
+def _cached(readers, path: str) -> bool:
+    """Pelican's reader cache has this file as it is now (no stamp taken for a miss)."""
+    entries = getattr(readers, "_cache", None)
+    if isinstance(entries, dict) and path not in entries:
+        return False
+    return readers.get_cached_data(path, None) is not None
+
+
+def _worker_count(settings: dict) -> int:
+    wanted = int(settings.get("FASTBUILD_WORKERS") or 0)
+    if wanted > 0:
+        return wanted
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _run(settings: dict) -> None:
+    jobs = _sources_to_read()
+    workers = min(_worker_count(settings), max(1, len(jobs) // _CHUNK))
+    if len(jobs) < int(settings.get("FASTBUILD_PARALLEL_MIN_FILES", 48)) or workers < 2:
+        return
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return  # workers must inherit the configured readers; spawn would rebuild them
+    # Largest files first, so no worker is left with a big file at the end.
+    paths = sorted(jobs, key=lambda p: (-os.path.getsize(p), p))
+    chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+    global _jobs
+    _jobs = jobs
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, context, initializer=_start_worker) as pool:
+            for future in as_completed([pool.submit(_read_chunk, chunk) for chunk in chunks]):
+                for item in _Unpickler(io.BytesIO(future.result()), settings).load():
+                    _build.results[item.path] = item
+        _build.workers_used = workers
+    except Exception as error:  # a worker died, say: these sources are read in this process
+        logger.debug("fastbuild: parallel reading failed, reading serially: %r", error)
+        _build.results.clear()
+    finally:
+        _jobs = {}
+
+
+# -- inside a worker ---------------------------------------------------------------------
+
+_jobs: dict[str, object] = {}
+_captured: list[logging.LogRecord] = []
+
+
+def _capture(self, record: logging.LogRecord) -> None:
+    """Logger.handle in a worker: keep the record for the parent, filter nothing here."""
+    _captured.append(record)
+
+
+def _start_worker() -> None:
+    # Filters (Pelican's de-duplication, strict_content's) run once, in the parent.
+    logging.Logger.handle = _capture
+
+
+def _read_chunk(paths: list[str]) -> bytes:
+    items = [_read_one(path) for path in paths]
+    buffer = io.BytesIO()
+    try:
+        _Pickler(buffer).dump(items)
+    except Exception:  # something unpicklable: send what can be sent, one by one
+        kept = []
+        for item in items:
+            try:
+                _Pickler(io.BytesIO()).dump(item)
+            except Exception as error:  # the parent reads this file itself
+                logger.debug("fastbuild: %s read again in the build process: %r", item.path, error)
+            else:
+                kept.append(item)
+        buffer = io.BytesIO()
+        _Pickler(buffer).dump(kept)
+    return buffer.getvalue()
+
+
+def _read_one(path: str) -> PrereadFile:
+    reader = _jobs[path]
+    item = PrereadFile(path=path, stamp=_stamp(path))
+    reported = len(content_problems.collected()) if content_problems is not None else 0
+    _captured.clear()
+    try:
+        item.content, item.metadata = reader.read_here(path)
+    except Exception as error:
+        item.error = error
+    if content_problems is not None:
+        item.problems = content_problems.collected()[reported:]
+    item.records = [_portable_record(record) for record in _captured]
+    _captured.clear()
+    return item
+
+
+def _portable_record(record: logging.LogRecord) -> logging.LogRecord:
+    """A copy that pickles: arguments kept when they can travel, else merged in."""
+    record = logging.makeLogRecord(record.__dict__)
+    if record.exc_info:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.exc_info = None
+    try:
+        pickle.dumps((record.msg, record.args))
+    except Exception:
+        record.msg, record.args = record.getMessage(), None
+    return record
+
+
+class _Pickler(pickle.Pickler):
+    """Tags, categories and authors travel as their names, not with a copy of settings."""
+
+    def persistent_id(self, obj):
+        if isinstance(obj, URLWrapper):
+            explicit_slug = None if obj._slug_from_name else obj._slug
+            return ("urlwrapper", type(obj).__module__, type(obj).__qualname__,
+                    obj._name, explicit_slug)  # fmt: skip
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file, settings: dict):
+        super().__init__(file)
+        self._settings = settings
+
+    def persistent_load(self, pid):
+        kind, module, qualname, name, explicit_slug = pid
+        if kind != "urlwrapper":
+            raise pickle.UnpicklingError(f"unknown persistent id {kind!r}")
+        cls = self.find_class(module, qualname)
+        wrapper = cls(name, self._settings)
+        if explicit_slug is not None:
+            wrapper.slug = explicit_slug
+        return wrapper
