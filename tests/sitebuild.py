@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,3 +68,31 @@ def require(condition: bool, why: str) -> None:
     if IN_CI:
         pytest.fail(f"missing in CI: {why}")
     pytest.skip(why)
+
+
+def run_build_cli(tmp_path: Path, content: Path, **settings) -> subprocess.CompletedProcess:
+    """Run ``python -m sitekit.build`` as the author would, on ``content``, in a subprocess.
+
+    The settings file imports the real pelicanconf and points it at ``content``;
+    ``settings`` adds or overrides values (written with repr).
+    """
+    lines = [
+        "import sys",
+        f"sys.path.insert(0, {str(ROOT)!r})",
+        "from pelicanconf import *",
+        f"PATH = {str(content)!r}",
+        f"OUTPUT_PATH = {str(tmp_path / 'out')!r}",
+        f"THEME = {str(ROOT / 'theme')!r}",
+        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]",
+        f"CACHE_PATH = {str(tmp_path / 'cache')!r}",
+        "COMMENTS_SNAPSHOT = False",
+    ] + [f"{name} = {value!r}" for name, value in settings.items()]
+    settings_file = tmp_path / "settings.py"
+    settings_file.write_text("\n".join(lines) + "\n")
+    return subprocess.run(
+        [sys.executable, "-m", "sitekit.build", "--settings", str(settings_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )

@@ -12,6 +12,7 @@ import os
 
 from pelican import signals
 from strict_content import problems
+from strict_content.contents import all_contents
 
 from . import settings
 from .generator import OpeningsGenerator
@@ -44,27 +45,16 @@ def check_output_collisions(generators) -> None:
     if openings is None:
         return
     ours = openings.output_paths()
-    for generator in generators:
-        if generator is openings:
-            continue
-        for attribute in (
-            "articles",
-            "translations",
-            "drafts",
-            "hidden_articles",
-            "pages",
-            "hidden_pages",
-            "draft_pages",
-        ):
-            for content in getattr(generator, attribute, None) or []:
-                save_as = getattr(content, "save_as", None)
-                if save_as in ours:
-                    problems.report(
-                        content.source_path,
-                        "slug",
-                        f"{content.slug!r} would write {save_as}, which belongs to "
-                        f"{ours[save_as]} (remove this file or change its slug)",
-                    )
+    others = [generator for generator in generators if generator is not openings]
+    for content in all_contents(others):
+        save_as = getattr(content, "save_as", None)
+        if save_as in ours:
+            problems.report(
+                content.source_path,
+                "slug",
+                f"{content.slug!r} would write {save_as}, which belongs to "
+                f"{ours[save_as]} (remove this file or change its slug)",
+            )
 
 
 def link_posts_to_open_roles(generators) -> None:

@@ -13,6 +13,7 @@ import sys
 from pelican import signals
 
 from . import problems, settings
+from .contents import all_contents
 from .reader import StrictMarkdownReader
 
 # Pelican messages that this plugin replaces with a precise problem line.
@@ -50,38 +51,28 @@ def use_strict_reader(readers) -> None:
 def check_unique_outputs(generators) -> None:
     """Two sources writing the same page would silently lose one of them."""
     owners: dict[str, str] = {}
-    for generator in generators:
-        for attribute in (
-            "articles",
-            "translations",
-            "drafts",
-            "hidden_articles",
-            "pages",
-            "hidden_pages",
-            "draft_pages",
-        ):
-            for content in getattr(generator, attribute, []) or []:
-                if not str(getattr(content, "slug", "") or "").strip("-"):
-                    problems.report(
-                        content.source_path,
-                        "slug",
-                        f"the title {str(content.title)!r} gives an empty page address "
-                        "(add a line such as 'Slug: my-post')",
-                    )
-                    continue
-                save_as = getattr(content, "save_as", None)
-                if not save_as:
-                    continue
-                source = content.source_path
-                if save_as in owners and owners[save_as] != source:
-                    problems.report(
-                        source,
-                        "slug",
-                        f"{content.slug!r} is also used by "
-                        f"{problems.display_path(owners[save_as])} (both would be {save_as})",
-                    )
-                else:
-                    owners[save_as] = source
+    for content in all_contents(generators):
+        if not str(getattr(content, "slug", "") or "").strip("-"):
+            problems.report(
+                content.source_path,
+                "slug",
+                f"the title {str(content.title)!r} gives an empty page address "
+                "(add a line such as 'Slug: my-post')",
+            )
+            continue
+        save_as = getattr(content, "save_as", None)
+        if not save_as:
+            continue
+        source = content.source_path
+        if save_as in owners and owners[save_as] != source:
+            problems.report(
+                source,
+                "slug",
+                f"{content.slug!r} is also used by "
+                f"{problems.display_path(owners[save_as])} (both would be {save_as})",
+            )
+        else:
+            owners[save_as] = source
 
 
 def stop_on_problems(pelican) -> None:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
 from tests.comments.conftest import write_comment
-from tests.sitebuild import ROOT, build
+from tests.sitebuild import ROOT, build, run_build_cli
 
 DEMO_SLUG = "still-friends-after-no"
 GOOD = "Author: Ada\nDate: 2021-03-02 10:00\n\nA good comment.\n"
@@ -219,17 +217,7 @@ def test_a_folder_for_a_missing_article_stops_the_build(tmp_path, content):
 
 def test_cli_prints_one_line_per_problem_and_no_traceback(tmp_path, content):
     write_comment(content, "talk", "x.md", "Author: A\nDate: someday\n\nT.\n")
-    settings = tmp_path / "settings.py"
-    settings.write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-        f"PATH = {str(content)!r}\nOUTPUT_PATH = {str(tmp_path / 'out')!r}\n"
-        f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
-        f"CACHE_PATH = {str(tmp_path / 'cache')!r}\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "sitekit.build", "--settings", str(settings)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    result = run_build_cli(tmp_path, content)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]

@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.sitebuild import free_port, require
+from tests.serving import serve
+from tests.sitebuild import require
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'"
-
-
-class _Handler(SimpleHTTPRequestHandler):
-    def end_headers(self) -> None:
-        self.send_header("Content-Security-Policy", CSP)
-        super().end_headers()
-
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        pass
-
-
-@contextlib.contextmanager
-def serve(directory: Path):
-    handler = functools.partial(_Handler, directory=str(directory))
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +34,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def base_url(sample_site):
-    with serve(sample_site.output) as url:
+    with serve(sample_site.output, headers={"Content-Security-Policy": CSP}) as url:
         yield url
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.quality.conftest import node_tool
 from tests.quality.pages import GATE_PAGES, page_path, url_path
-from tests.quality.serving import serve
+from tests.serving import serve
 
 SCHEMES = ("light", "dark")
 WIDTHS = (375, 1280)

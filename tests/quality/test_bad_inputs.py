@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pelican.settings import read_settings
 
-from tests.sitebuild import FIXTURES, ROOT, build, require
+from tests.sitebuild import FIXTURES, ROOT, build, require, run_build_cli
 
 BAD = Path(__file__).parent / "bad_inputs"
 CASES = tomllib.loads((BAD / "cases.toml").read_text(encoding="utf-8"))["case"]
@@ -143,21 +141,7 @@ def test_all_broken_inputs_at_once_through_the_command_line(tmp_path):
     content = base_tree(tmp_path)
     for case in broken:
         install(content, combined_name(case), source_bytes(case))
-    settings = tmp_path / "settings.py"
-    settings.write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-        f"PATH = {str(content)!r}\nOUTPUT_PATH = {str(tmp_path / 'out')!r}\n"
-        f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
-        f"CACHE_PATH = {str(tmp_path / 'cache')!r}\nOPENINGS_TODAY = {TODAY!r}\n"
-        "COMMENTS_SNAPSHOT = False\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "sitekit.build", "--settings", str(settings)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = run_build_cli(tmp_path, content, OPENINGS_TODAY=TODAY)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "Traceback" not in output

@@ -20,7 +20,7 @@ import pytest
 
 from tests.quality.conftest import CHROMIUM, node_tool
 from tests.quality.pages import page_path, url_path
-from tests.quality.serving import serve
+from tests.serving import serve
 from tests.sitebuild import ROOT, build, free_port, require
 
 REPORTS = ROOT / "output-reports"

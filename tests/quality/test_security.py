@@ -25,7 +25,7 @@ from sitekit.secretscan import Finding, scan_repository, scan_text
 from tests.quality.comment_server import single_process_isso
 from tests.quality.conftest import import_or_require, node_tool
 from tests.quality.pages import POST_WITH_COMMENTS, html_files, url_path
-from tests.quality.serving import serve
+from tests.serving import serve
 from tests.sitebuild import ROOT, build, free_port, require
 
 NGINX_CONF = ROOT / "deploy" / "nginx" / "site.conf"

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.sitebuild import FIXTURES, ROOT, build
+from tests.sitebuild import FIXTURES, build, run_build_cli
 
 GOOD = "Title: Fine\nDate: 2021-05-01\n\nBody.\n"
 
@@ -130,20 +128,7 @@ def test_html_in_metadata_is_escaped_in_attributes_and_jsonld(tmp_path, content)
 
 def test_cli_exits_non_zero_with_one_line_per_problem_and_no_traceback(tmp_path, content):
     write_post(content, "bad.md", CASES["bad date"][0])
-    settings = tmp_path / "settings.py"
-    settings.write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-        f"PATH = {str(content)!r}\nOUTPUT_PATH = {str(tmp_path / 'out')!r}\n"
-        f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
-        f"CACHE_PATH = {str(tmp_path / 'cache')!r}\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "sitekit.build", "--settings", str(settings)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_build_cli(tmp_path, content)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
     assert "error: content/posts/bad.md: date: cannot parse '2021-13-45'" in result.stderr
