@@ -142,6 +142,7 @@ RSS_FEED_SUMMARY_ONLY = False
 # plugins or libraries change); LOAD_CONTENT_CACHE=0 forces a fresh build.
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = os.environ.get("LOAD_CONTENT_CACHE", "1") == "1"
+GZIP_CACHE = False  # Pelican rewrites its cache on every build: compressing it costs more
 CACHE_PATH = "cache"
 DELETE_OUTPUT_DIRECTORY = False
 SITEMAP_CHANGEFREQ = "weekly"

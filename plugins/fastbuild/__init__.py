@@ -1,12 +1,18 @@
 """Fast builds: the same output as plain Pelican, sooner, and rebuilds that only redo changes.
 
-- Markdown sources are read and converted in parallel worker processes before the
-  generators ask for them (``preread.py``), each worker with one reused Markdown
-  instance (``reading.py``); the site's own reader still validates every file.
+- Markdown sources are read and converted by worker processes while Pelican builds
+  its content from their results (``preread.py``), with one reused Markdown instance
+  per reader (``reading.py``) and without inline searches that cannot match
+  (``inline_markdown.py``); the site's own reader still validates every file.
+- On a cold build, forked helpers render and write most of the blog's pages while
+  the build process does the feeds and the bookkeeping (``parallel.py``).
 - Pages whose inputs did not change since the last build are not rendered again, and
-  files whose bytes did not change are not rewritten (``writer.py``, ``pages.py``).
+  files whose bytes did not change are not rewritten (``writer.py``, ``pages.py``,
+  ``fingerprint.py``, ``static.py``).
 - Pelican's content cache is dropped when the settings, plugins or libraries that
   produced it changed, so a cached build never differs from a fresh one.
+- Two quadratic or repeated computations of Pelican itself are made cheap
+  (``speedups.py``).
 ``FAST_BUILD = False`` turns all of it off; tests/perf compares both builds byte by byte.
 """
 
@@ -15,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 
+from jinja2 import FileSystemBytecodeCache
 from pelican import signals
 from pelican.generators import ArticlesGenerator, StaticGenerator
 
@@ -87,6 +94,8 @@ def prepare_generator(generator) -> None:
         return
     # Templates cannot change during one build: skip Jinja's stat() on every include.
     generator.env.auto_reload = False
+    if generator.settings.get("CACHE_CONTENT") and generator.settings.get("CACHE_PATH"):
+        generator.env.bytecode_cache = _compiled_templates(generator.settings)
     if isinstance(generator, StaticGenerator):
         generator.generate_output = copy_only_changed(generator.generate_output)
         return
@@ -104,6 +113,28 @@ def _with_render_helpers(generator, generate_output):
         return generate_output(writer)
 
     return generate_output_with_helpers
+
+
+class _TemplateBytecode(FileSystemBytecodeCache):
+    """Compiled templates kept between builds; read only when the content cache is."""
+
+    def __init__(self, directory: str, load: bool) -> None:
+        super().__init__(directory)
+        self.load = load
+
+    def load_bytecode(self, bucket) -> None:
+        if self.load:
+            super().load_bytecode(bucket)
+
+
+def _compiled_templates(site_settings: dict) -> _TemplateBytecode:
+    directory = os.path.join(site_settings["CACHE_PATH"], "templates")
+    os.makedirs(directory, exist_ok=True)
+    return _TemplateBytecode(directory, bool(site_settings.get("LOAD_CONTENT_CACHE")))
+
+
+def _sources_read(generators) -> None:
+    preread.finish()  # no reader process is left running while pages are written
 
 
 def provide_writer(pelican):
@@ -138,5 +169,6 @@ def register() -> None:
     signals.initialized.connect(start_build)
     signals.article_generator_finalized.connect(speedups.index_taxonomies)
     signals.generator_init.connect(prepare_generator)
+    signals.all_generators_finalized.connect(_sources_read)
     signals.get_writer.connect(provide_writer)
     signals.finalized.connect(finish_build)

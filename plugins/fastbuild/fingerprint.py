@@ -13,7 +13,9 @@ import datetime
 import enum
 import functools
 import hashlib
+import io
 import os
+import pickle
 import sys
 import types
 from collections.abc import Iterable
@@ -207,11 +209,15 @@ class Digester:
         memo_key = (id(content), "own")
         found = self._memo.get(memo_key)
         if found is None:
-            cycles = self._cycles
-            found = self._attributes(content, _qualified_name(type(content)), depth, active, True)
-            if self._cycles == cycles:
-                self._memo[memo_key] = found
-                self._alive.append(content)
+            label = _qualified_name(type(content))
+            found = _pickled_attributes(content, label, self)
+            if found is None:  # something pickle cannot take: the slower way
+                cycles = self._cycles
+                found = self._attributes(content, label, depth, active, True)
+                if self._cycles != cycles:
+                    return found
+            self._memo[memo_key] = found
+            self._alive.append(content)
         return found
 
     def _items(self, label, items, inside, depth, active) -> tuple[bytes, tuple]:
@@ -239,6 +245,66 @@ def _hash(label: str, data: bytes) -> bytes:
     hasher.update(label.encode() + b"\0")
     hasher.update(data)
     return b"\x02" + hasher.digest()
+
+
+class _StablePickler(pickle.Pickler):
+    """Pickles a content's attributes into bytes that depend only on their values.
+
+    Scalars, lists and dicts are pickled (in C, far faster than digesting them one by
+    one); no memo (``fast``), so shared and equal objects give the same bytes. Other
+    content counts by identity (collected in ``refs``); any other object by its
+    digest, which the digester memoises (the same role is related to many posts).
+    Exact sets are pickled in their own order, which may differ between processes:
+    a post holding one is then simply rendered again.
+    """
+
+    def __init__(self, file, digester: Digester, refs: list) -> None:
+        super().__init__(file, protocol=4)
+        self.fast = True
+        self.digester = digester
+        self.refs = refs
+
+    def reducer_override(self, obj):
+        # Not called for exact str, int, float, bytes, list, tuple, dict, set: pickled as is.
+        kind = type(obj)
+        category = _CATEGORIES.get(kind) or _categorise(obj, kind)
+        if category in ("scalar", "sequence", "mapping", "function", "module"):
+            return NotImplemented  # str subclasses (Markup), tuples, named functions...
+        if category == "content":
+            self.refs.append(obj)
+            return _content_ref, (_qualified_name(kind), str(obj.source_path))
+        if category == "set":
+            return kind, (sorted(obj, key=_stable_sort_key),)
+        digest, refs = self.digester._digest(obj, True, 1, set())
+        self.refs.extend(refs)
+        return _digested, (digest,)
+
+
+def _content_ref(kind: str, source_path: str):  # pragma: no cover - named, never called
+    """Stands for another content in a pickled digest."""
+
+
+def _digested(digest: bytes):  # pragma: no cover - named, never called
+    """Stands for an object, by its digest, in a pickled digest."""
+
+
+def _stable_sort_key(item) -> str:
+    return f"{type(item).__name__}:{item!r}"
+
+
+def _pickled_attributes(content, label: str, digester: Digester) -> tuple[bytes, tuple] | None:
+    """(digest, content met by identity) of a content's own attributes, or None."""
+    attributes = vars(content)
+    kept = {name: attributes[name] for name in sorted(attributes) if name not in SKIPPED_ATTRIBUTES}
+    refs: list = []
+    buffer = io.BytesIO()
+    try:
+        _StablePickler(buffer, digester, refs).dump(kept)
+    except Unstable:
+        raise
+    except Exception:  # an unpicklable value, a set that cannot be sorted...
+        return None
+    return _hash(label, buffer.getvalue()), tuple(refs)
 
 
 _CATEGORIES: dict[type, str] = {}

@@ -3,13 +3,14 @@
 Pelican renders and writes one page after another. Here, when the article
 generator starts its output, forked helper processes run the generator's page
 writing (articles, listings, tag, category and author pages) with a writer that
-renders and writes only their share of the pages, and report each finished page.
+renders and writes only their share of the pages (or finds them unchanged since the
+last build), and report each finished page.
 The build process runs the same code for real: it writes the feeds, renders its
 own share, and for every page a helper finished it does what remains (the overwrite
 checks, the log lines, the ``content_written`` signal), in Pelican's order. A page
 a helper did not report (a helper that died, or any divergence) is rendered by the
-build process itself. Only cold builds use helpers: a rebuild from the cache
-renders a handful of pages.
+build process itself. Only cold builds use helpers: a rebuild from the cache renders
+a handful of pages, and helpers would mostly repeat the build process's page keys.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ logger = logging.getLogger(__name__)
 
 # Signals whose receivers act on written output: only the build process sends them.
 _MUTED_IN_HELPERS = (signals.content_written, signals.feed_generated, signals.feed_written)
-# The build process also writes the feeds and does the bookkeeping: helpers take three times
-# its share of the pages.
+# The build process also writes the feeds, keys every page and does the bookkeeping:
+# helpers take three times its share of the pages.
 _HELPER_WEIGHT = 3
 
 
@@ -62,13 +63,13 @@ class Helpers:
         self.finished: set[int] = set()
 
     def page(self, index: int, path: str) -> tuple | None:
-        """(key, log records) of page ``index`` if its helper wrote it, else None."""
+        """(key, log records, "written" or "unchanged") of page ``index`` from its helper."""
         found = self.early.pop(index, None)
         if found is None:
             found = self._receive(index)
         if found is None or found[0] != path:
             return None
-        return found[1], found[2]
+        return found[1:]
 
     def _receive(self, index: int) -> tuple | None:
         helper = self.share.owner(index) - 1
@@ -83,11 +84,11 @@ class Helpers:
             if message is None:  # the helper is done (or gone)
                 self.finished.add(helper)
                 return None
-            got, path, key, records, _changed = message
+            got, *page = message
             if got == index:
-                return path, key, records
+                return tuple(page)
             if got > index:  # it has no page ``index``: keep this one for later
-                self.early[got] = (path, key, records)
+                self.early[got] = tuple(page)
                 return None
 
     def stop(self) -> None:
@@ -108,7 +109,7 @@ def with_helpers(generate_output, generate_pages, writer, generator) -> None:
         helpers_wanted >= 1
         and writer.share is None
         and content >= int(settings.get("FASTBUILD_PARALLEL_MIN_FILES", 48))
-        and not writer.memo.previous  # a cold build: nearly every page is rendered
+        and not writer.memo.previous  # a cold build; a rebuild renders a handful of pages
         and "fork" in multiprocessing.get_all_start_methods()
     )
     if not usable:

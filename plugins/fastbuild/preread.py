@@ -17,7 +17,7 @@ import logging
 import multiprocessing
 import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
@@ -63,6 +63,8 @@ class _Build:
     generators: list = field(default_factory=list)
     started: bool = False
     results: dict[str, PrereadFile] = field(default_factory=dict)
+    pending: dict[str, object] = field(default_factory=dict)  # path -> future of its chunk
+    pool: object = None
     workers_used: int = 0
 
 
@@ -72,7 +74,18 @@ _build = _Build()
 def start_build(settings: dict) -> None:
     """Forget the previous build (the dev server builds many times in one process)."""
     global _build
+    finish()
     _build = _Build(settings=settings)
+
+
+def finish() -> None:
+    """Every source is read: let the workers go."""
+    global _jobs
+    if _build.pool is not None:
+        _build.pool.shutdown(wait=True, cancel_futures=True)
+        _build.pool = None
+    _build.pending.clear()
+    _jobs = {}
 
 
 def remember_generator(generator) -> None:
@@ -89,10 +102,26 @@ def take(path: str, reader) -> PrereadFile | None:
     if not _build.started:
         _build.started = True
         _run(reader.settings)
+    if path in _build.pending:
+        _collect(_build.pending[path], reader.settings)
     found = _build.results.pop(path, None)
     if found is None or found.stamp != _stamp(path):
         return None
     return found
+
+
+def _collect(future, settings: dict) -> None:
+    """Wait for the chunk holding a file Pelican asks for; keep all its files."""
+    paths = [path for path, pending in _build.pending.items() if pending is future]
+    for path in paths:
+        del _build.pending[path]
+    try:
+        for item in _Unpickler(io.BytesIO(future.result()), settings).load():
+            _build.results[item.path] = item
+    except Exception as error:  # a worker died, say: these sources are read here
+        logger.debug("fastbuild: parallel reading failed, reading serially: %r", error)
+    if not _build.pending:
+        finish()
 
 
 def _stamp(path: str) -> tuple[int, int]:
@@ -104,7 +133,10 @@ def _stamp(path: str) -> tuple[int, int]:
 
 
 def _sources_to_read() -> dict[str, object]:
-    """Every Markdown source Pelican will read and not find in its cache -> its reader."""
+    """Every Markdown source Pelican will read and not find in its cache -> its reader.
+
+    In the order Pelican will ask for them (it walks the same set of names).
+    """
     from .reading import PrereadMixin
 
     jobs: dict[str, object] = {}
@@ -117,7 +149,7 @@ def _sources_to_read() -> dict[str, object]:
             continue
         settings = generator.settings
         readers = generator.readers
-        for relative in sorted(generator.get_files(settings[paths], exclude=settings[excludes])):
+        for relative in generator.get_files(settings[paths], exclude=settings[excludes]):
             reader = readers.readers.get(os.path.splitext(relative)[1][1:])
             if not isinstance(reader, PrereadMixin):
                 continue
@@ -153,23 +185,22 @@ def _run(settings: dict) -> None:
         return
     if "fork" not in multiprocessing.get_all_start_methods():
         return  # workers must inherit the configured readers; spawn would rebuild them
-    # Largest files first, so no worker is left with a big file at the end.
-    paths = sorted(jobs, key=lambda p: (-os.path.getsize(p), p))
+    # Chunks in the order Pelican asks: it builds its content while workers read on.
+    paths = list(jobs)
     chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
     global _jobs
-    _jobs = jobs
+    _jobs = jobs  # read by the forked workers
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, context, initializer=_start_worker) as pool:
-            for future in as_completed([pool.submit(_read_chunk, chunk) for chunk in chunks]):
-                for item in _Unpickler(io.BytesIO(future.result()), settings).load():
-                    _build.results[item.path] = item
+        _build.pool = ProcessPoolExecutor(workers, context, initializer=_start_worker)
+        for chunk in chunks:
+            future = _build.pool.submit(_read_chunk, chunk)
+            for path in chunk:
+                _build.pending[path] = future
         _build.workers_used = workers
-    except Exception as error:  # a worker died, say: these sources are read in this process
-        logger.debug("fastbuild: parallel reading failed, reading serially: %r", error)
-        _build.results.clear()
-    finally:
-        _jobs = {}
+    except Exception as error:  # cannot start workers: every source is read here
+        logger.debug("fastbuild: no parallel reading: %r", error)
+        finish()
 
 
 # -- inside a worker ---------------------------------------------------------------------

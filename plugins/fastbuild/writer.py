@@ -6,6 +6,8 @@ Pelican renders and rewrites every page on every build. This writer
 - with the content cache loaded, does not even render a page or feed whose key (see
   ``pages.py``) equals the one it had when the file on disk was written. Whatever the
   render logged then is logged again, so warnings do not vanish on rebuilds.
+In a render helper process (``parallel.py``) the same writer renders and writes only
+its share of the pages and reports each one to the build process.
 Everything else (signals, overwrite checks, the order of writes) stays Pelican's, with
 one exception: a feed that is not built again sends no ``feed_generated`` or
 ``feed_written`` signal (there is no feed object to send). Receivers that edit the
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 
 class FastWriter(Writer):
+    """Pelican's Writer, plus page keys, skipping, write-if-changed and render helpers."""
+
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
         settings = self.settings
@@ -143,7 +147,7 @@ class FastWriter(Writer):
             return
         key, records, index = pending
         if self.share is not None:  # a helper: tell the build process this page is done
-            self.share.connection.send((index, path, key, records, changed))
+            self.share.connection.send((index, path, key, records, "written"))
         else:
             self.memo.record(path, key, records)
 
@@ -179,16 +183,19 @@ class _KeyedTemplate:
                 return ""
         elif not mine:
             done = writer.helpers.page(index, path)
-            if done is not None:  # rendered and written by a helper
-                for record in done[1]:
-                    logging.getLogger(record.name).handle(record)
-                writer._by_helper[path] = done
+            if done is not None and self._done_by_helper(path, localcontext, *done):
                 return ""
-        key = writer.keys.page(self._template, localcontext) if writer.skipping else None
+        if writer.share is not None and not writer.memo.previous:
+            key = None  # nothing to skip: the build process computes the page's key itself
+        else:
+            key = writer.keys.page(self._template, localcontext) if writer.skipping else None
         entry = writer.memo.unchanged(path, key)
         if entry is not None:
-            for record in entry[3]:
-                logging.getLogger(record.name).handle(record)
+            if writer.share is not None:  # tell the build process it is unchanged
+                writer.share.connection.send((index, path, key, [], "unchanged"))
+                writer._skip[path] = None
+                return ""
+            _replay(entry[3])
             writer._skip[path] = entry
             return ""
         records = []
@@ -204,6 +211,27 @@ class _KeyedTemplate:
         writer.counts["rendered"] += 1
         writer._pending[path] = (key, records, index)
         return output
+
+    def _done_by_helper(self, path: str, localcontext: dict, key, records, outcome) -> bool:
+        """Take over a page a helper handled; False if it cannot be (then render it)."""
+        writer = self._writer
+        if key is None and writer.skipping:
+            key = writer.keys.page(self._template, localcontext)
+        if outcome == "unchanged":
+            entry = writer.memo.previous.get(path)
+            if entry is None or entry[0] != key:
+                return False
+            _replay(entry[3])
+            writer._skip[path] = entry
+            return True
+        _replay(records)
+        writer._by_helper[path] = (key, records)
+        return True
+
+
+def _replay(records: list) -> None:
+    for record in records:
+        logging.getLogger(record.name).handle(record)
 
 
 class _WrittenIfChanged(io.StringIO):

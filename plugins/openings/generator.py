@@ -14,6 +14,7 @@ from dataclasses import replace
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from pelican.cache import FileStampDataCacher
 from pelican.generators import CachingGenerator
 from pelican.readers import MarkdownReader
 from pelican.urlwrappers import Tag
@@ -62,6 +63,15 @@ class OpeningsGenerator(CachingGenerator):
         self.categories: dict[str, str] = {}  # slug -> name, of every role
         self.today: datetime.date | None = None
         super().__init__(*args, **kwargs)
+        # Keep each role's parsed source between builds like Pelican's reader cache does
+        # for posts (CONTENT_CACHING_LAYER covers only those): rebuilds re-read changed roles.
+        FileStampDataCacher.__init__(
+            self,
+            self.settings,
+            type(self).__name__,
+            self.settings.get("CACHE_CONTENT", False),
+            self.settings.get("LOAD_CONTENT_CACHE", False),
+        )
         self.reader = OpeningReader(self.settings)
         self.env.filters.setdefault("jsonld", script_safe_json)
 
