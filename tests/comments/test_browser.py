@@ -7,36 +7,25 @@ and every request that would leave the loopback interface is blocked and reporte
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 import pytest
 
 from sitekit.comments_moderation import approve_comment, pending_comments
-from tests.sitebuild import build, require
+from tests.browser import launch_chromium
+from tests.sitebuild import build
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 SLUG = "still-friends-after-no"
 LIVE_TEXT = "Staying in touch worked for me: a short note every few months."
 
 
 @pytest.fixture(scope="module")
 def browser():
-    require(os.path.exists(CHROMIUM), f"{CHROMIUM} is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - depends on the machine
-        require(False, "playwright is not installed")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    """One headless Debian Chromium for every page a test module visits."""
+    with launch_chromium() as instance:
+        yield instance
 
 
 @pytest.fixture

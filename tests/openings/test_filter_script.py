@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
+from tests.browser import launch_chromium
 from tests.serving import serve
-from tests.sitebuild import require
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    require(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        try:
-            yield instance
-        finally:
-            instance.close()
+    """One headless Debian Chromium for every page a test module visits."""
+    with launch_chromium() as instance:
+        yield instance
 
 
 @pytest.fixture(scope="module")

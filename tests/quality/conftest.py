@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.browser import launch_chromium
 from tests.sitebuild import ROOT, require
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 NODE_MODULES = ROOT / "node_modules"
-# Flags for headless Chromium in CI containers: no sandbox, no background traffic.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 
 
 def node_tool(relative: str) -> Path:
@@ -40,17 +29,8 @@ def java() -> str:
 @pytest.fixture(scope="module")
 def browser():
     """One headless Debian Chromium for every page a test module visits."""
-    require(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with launch_chromium() as instance:
+        yield instance
 
 
 def import_or_require(name: str):

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.quality.conftest import CHROMIUM, node_tool
+from tests.browser import CHROMIUM
+from tests.quality.conftest import node_tool
 from tests.quality.pages import page_path, url_path
 from tests.serving import serve
 from tests.sitebuild import ROOT, build, free_port, require
