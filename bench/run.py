@@ -93,10 +93,14 @@ def snapshot_project(site: Path) -> Path:
     return project
 
 
-def build_ours(site: Path, warm: bool) -> Run:
-    output, cache = site / "out-ours", site / "cache-ours"
-    if not warm:
-        _clean(output, cache)
+def build_ours(site: Path, round_number: int, warm: bool) -> Run:
+    """A fresh, empty output and cache folder per round (cold); the same ones again (warm).
+
+    Nothing is deleted between measured builds: deleting thousands of files keeps the
+    disk busy for a while and would slow whichever build comes next.
+    """
+    output = site / "runs" / f"ours-{round_number}" / "output"
+    cache = site / "runs" / f"ours-{round_number}" / "cache"
     project = site / "project"
     command = [PYTHON, "-m", "bench.child", "--settings", str(project / "pelicanconf.py"),
                "--content", str(site / "content"), "--output", str(output),
@@ -118,10 +122,10 @@ def build_ours(site: Path, warm: bool) -> Run:
     )
 
 
-def build_vanilla(site: Path) -> Run:
+def build_vanilla(site: Path, round_number: int) -> Run:
     peer = site / "peer"
-    _clean(peer / "output")
-    command = [PELICAN, "content", "-o", "output", "-s", "vanilla.py", "-q"]
+    output = site / "runs" / f"vanilla-{round_number}" / "output"
+    command = [PELICAN, "content", "-o", str(output), "-s", "vanilla.py", "-q"]
     seconds, rss, code, _, stderr = _run_measured(command, peer)
     return Run("vanilla-cold", seconds, rss, ok=code == 0, details={"stderr": stderr[-2000:]})
 
@@ -265,10 +269,13 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "load_average_start": os.getloadavg(),
     }
-    print(f"generating {posts:,} posts, {openings} openings, {comments} comments in {workdir}")
+    print(f"generating {posts:,} posts, {openings} openings, {comments} comments in {workdir}",
+          flush=True)  # fmt: skip
     site = generate_site(workdir, posts=posts, openings=openings, comments=comments)
     (workdir / "peer" / "vanilla.py").write_text(VANILLA_SETTINGS, encoding="utf-8")
     snapshot_project(workdir)
+    _clean(workdir / "runs")  # a reused --workdir: every cold build starts empty
+    os.sync()  # what was just written is on disk before the first measured build
 
     runs: list[Run] = []
     try:
@@ -278,15 +285,15 @@ def main(argv: list[str] | None = None) -> int:
             first_of_round = len(runs)
             for who in order:
                 if who == "vanilla" and peer:
-                    runs.append(build_vanilla(workdir))
+                    runs.append(build_vanilla(workdir, round_number))
                 elif who == "ours":
-                    runs.append(build_ours(workdir, warm=False))
+                    runs.append(build_ours(workdir, round_number, warm=False))
                     edit_one_post(site, round_number)
-                    runs.append(build_ours(workdir, warm=True))
+                    runs.append(build_ours(workdir, round_number, warm=True))
             for run in runs[first_of_round:]:
                 flag = "" if run.ok else "  FAILED: " + json.dumps(run.details)[:500]
                 print(f"  round {round_number + 1}: {run.kind:12} {run.seconds:7.2f} s "
-                      f"{run.peak_rss_mb:6.0f} MB{flag}")  # fmt: skip
+                      f"{run.peak_rss_mb:6.0f} MB{flag}", flush=True)  # fmt: skip
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -15,6 +15,7 @@ from pelican import signals
 from strict_content import problems
 
 from . import feeds, model, settings, snapshot
+from .archive_cache import read_archive_cached
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ def attach_comments(generator) -> None:
     tz = model.site_timezone(site_settings.get("TIMEZONE"))
     articles = _articles(generator)
     known_slugs = {a.slug for a in articles} | {a.slug for a in generator.translations}
-    reading = model.read_archive(
+    reading = read_archive_cached(
+        site_settings,
         os.path.join(site_settings["PATH"], site_settings["COMMENTS_PATH"]),
         known_slugs,
         tz,

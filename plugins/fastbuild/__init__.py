@@ -29,7 +29,7 @@ from . import inline_markdown, parallel, preread, settings, speedups
 from .fingerprint import digest_files, package_versions, settings_digest
 from .reading import use_fast_readers
 from .static import copy_only_changed
-from .writer import FastWriter
+from .writer import FastWriter, remember_folders
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def start_build(pelican) -> None:
     preread.start_build(pelican.settings)
     _writers.clear()
     _cache_inputs_now.clear()
+    remember_folders(False)  # whatever an earlier (failed) build left
     speedups.activate(settings.enabled(pelican.settings))
     inline_markdown.activate(settings.enabled(pelican.settings))
     if settings.enabled(pelican.settings):

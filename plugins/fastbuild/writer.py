@@ -21,6 +21,7 @@ import io
 import logging
 import os
 
+import pelican.writers
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
@@ -56,6 +57,7 @@ class FastWriter(Writer):
         self._skip: dict[str, tuple] = {}
         self._pending: dict[str, tuple] = {}
         self._started = False
+        remember_folders(True)
 
     # -- Pelican's Writer API ----------------------------------------------------------
 
@@ -158,6 +160,7 @@ class FastWriter(Writer):
 
     def finish(self) -> None:
         """Keep the page keys for the next build (only when Pelican keeps its caches)."""
+        remember_folders(False)
         if self.skipping and self.settings.get("CACHE_CONTENT"):
             self.memo.save()
 
@@ -251,16 +254,7 @@ class _WrittenIfChanged(io.StringIO):
             text = text.replace("\n", os.linesep)
         data = text.encode(self._encoding)
         super().close()
-        changed = True
-        try:
-            with open(self._path, "rb") as handle:
-                changed = handle.read() != data
-        except OSError:
-            pass
-        if changed:
-            with open(self._path, "wb") as handle:
-                handle.write(data)
-        self._writer._file_closed(self._path, changed)
+        self._writer._file_closed(self._path, write_if_changed(self._path, data))
 
     def __exit__(self, *exc_info):
         if exc_info[0] is None:
@@ -268,6 +262,50 @@ class _WrittenIfChanged(io.StringIO):
         else:  # a failed render or write: leave the file as it was
             super().close()
         return False
+
+
+class _FolderRememberingOs:
+    """``os`` as Pelican's writer sees it during a fast build: each output folder is
+    made once, not once per page (two system calls each, thousands of pages)."""
+
+    def __init__(self) -> None:
+        self.made: set[str] = set()
+
+    def makedirs(self, name, mode=0o777, exist_ok=False):
+        if exist_ok and name in self.made:
+            return
+        os.makedirs(name, mode, exist_ok)
+        self.made.add(name)
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+
+def remember_folders(active: bool) -> None:
+    """From the writer's creation to the end of its build; a new build starts afresh."""
+    pelican.writers.os = _FolderRememberingOs() if active else os
+
+
+def write_if_changed(path: str, data: bytes) -> bool:
+    """Write ``data`` unless the file already holds exactly it; True if written.
+
+    A new file (every file of a cold build) costs one open, as in Pelican.
+    """
+    try:
+        with open(path, "xb") as handle:
+            handle.write(data)
+        return True
+    except FileExistsError:
+        pass
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return False
+    except OSError:
+        pass
+    with open(path, "wb") as handle:
+        handle.write(data)
+    return True
 
 
 class _Discarded(io.StringIO):
