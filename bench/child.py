@@ -59,4 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    from sitekit.build import exit_now  # ends like `invoke build` (python -m sitekit.build)
+
+    exit_now(code)

@@ -136,5 +136,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def exit_now(code: int) -> None:
+    """End a one-build process without taking the site model apart object by object.
+
+    Everything the build wrote is closed and Pelican's caches are saved by then;
+    freeing a thousand posts' worth of objects at interpreter exit only costs time
+    (about half a second at 1,000 posts), so the process just ends.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

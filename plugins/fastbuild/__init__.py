@@ -4,8 +4,9 @@
   its content from their results (``preread.py``), with one reused Markdown instance
   per reader (``reading.py``) and without inline searches that cannot match
   (``inline_markdown.py``); the site's own reader still validates every file.
-- On a cold build, forked helpers render and write most of the blog's pages while
-  the build process does the feeds and the bookkeeping (``parallel.py``).
+- On a cold build, forked helpers render and write most of the blog's pages (and the
+  openings' pages) while the build process does the feeds and the bookkeeping
+  (``parallel.py``).
 - Pages whose inputs did not change since the last build are not rendered again, and
   files whose bytes did not change are not rewritten (``writer.py``, ``pages.py``,
   ``fingerprint.py``, ``static.py``).
@@ -23,7 +24,7 @@ import os
 
 from jinja2 import FileSystemBytecodeCache
 from pelican import signals
-from pelican.generators import ArticlesGenerator, StaticGenerator
+from pelican.generators import StaticGenerator
 
 from . import inline_markdown, parallel, preread, settings, speedups
 from .fingerprint import digest_files, package_versions, settings_digest
@@ -100,7 +101,7 @@ def prepare_generator(generator) -> None:
     if isinstance(generator, StaticGenerator):
         generator.generate_output = copy_only_changed(generator.generate_output)
         return
-    if isinstance(generator, ArticlesGenerator):
+    if callable(getattr(generator, "generate_pages", None)):  # articles, openings
         generator.generate_output = _with_render_helpers(generator, generator.generate_output)
     use_fast_readers(generator)
 

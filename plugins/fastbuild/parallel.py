@@ -1,23 +1,29 @@
-"""Parallel rendering of the blog's pages on a cold build.
+"""Parallel rendering of a generator's pages on a cold build.
 
-Pelican renders and writes one page after another. Here, when the article
-generator starts its output, forked helper processes run the generator's page
-writing (articles, listings, tag, category and author pages) with a writer that
-renders and writes only their share of the pages (or finds them unchanged since the
-last build), and report each finished page.
-The build process runs the same code for real: it writes the feeds, renders its
-own share, and for every page a helper finished it does what remains (the overwrite
-checks, the log lines, the ``content_written`` signal), in Pelican's order. A page
-a helper did not report (a helper that died, or any divergence) is rendered by the
-build process itself. Only cold builds use helpers: a rebuild from the cache renders
-a handful of pages, and helpers would mostly repeat the build process's page keys.
+Pelican renders and writes one page after another. Here, when the article generator
+(or another generator with a ``generate_pages(writer)`` step, like the openings)
+starts its output, forked helper processes run that page writing with a writer that
+renders and writes only the pages they claimed, and report each finished page.
+Every process makes the same render calls in the same order; whoever reaches a call
+first claims it in a table in shared memory, so a process that is busy elsewhere
+(the build process writes the feeds first) simply claims fewer pages, whatever the
+machine's load.
+The build process runs the same code for real: it writes the feeds, renders the
+pages it claimed, and for every page a helper finished it does what remains (the
+overwrite checks, the log lines, the ``content_written`` signal), in Pelican's order.
+A page a helper did not report (a helper that died, or any divergence) is rendered
+by the build process itself. Only cold builds use helpers: a rebuild from the cache
+renders a handful of pages, and helpers would mostly repeat the build process's keys.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import queue
+import threading
 
 from pelican.plugins import signals
 
@@ -27,36 +33,63 @@ logger = logging.getLogger(__name__)
 
 # Signals whose receivers act on written output: only the build process sends them.
 _MUTED_IN_HELPERS = (signals.content_written, signals.feed_generated, signals.feed_written)
-# The build process also writes the feeds, keys every page and does the bookkeeping:
-# helpers take three times its share of the pages.
-_HELPER_WEIGHT = 3
+_UNCLAIMED = 0
+_LOOK_AHEAD = 64  # how far a following process looks for a free call
 
 
 class Share:
-    """Which render calls are whose, in the order every process makes them."""
+    """Which render calls are whose: the first process to reach a call claims it.
 
-    def __init__(self, renderer: int, helpers: int, connection=None) -> None:
-        self.renderer = renderer  # 0 = the build process, 1.. = helpers
-        self.cycle = 1 + _HELPER_WEIGHT * helpers
+    ``claims`` is shared by all processes of one generator's output: entry ``i`` holds
+    1 + the number of the process that claimed render call ``i`` (0 = the build
+    process, 1.. = helpers). Calls past the end of the table are the build process's.
+    A process that finds its call taken is following another one, and would keep
+    finding the next call taken too (the build process does the bookkeeping for every
+    page, so it always arrives second): it also claims the first free call ahead,
+    one at a time, and renders that one when it gets there.
+    """
+
+    def __init__(self, renderer: int, claims, lock, connection=None) -> None:
+        self.renderer = renderer
+        self.claims = claims
+        self.lock = lock
         self.connection = connection
         self.calls = 0
+        self.ahead = -1  # the call claimed ahead and not reached yet
         self.current: list | None = None  # log records of the page being rendered
 
     def owner(self, index: int) -> int:
-        position = index % self.cycle
-        return 0 if position == 0 else 1 + (position - 1) // _HELPER_WEIGHT
+        """Who claimed call ``index`` (-1: nobody yet)."""
+        if index >= len(self.claims):
+            return 0
+        return self.claims[index] - 1
 
     def next_call(self) -> tuple[int, bool]:
+        """The index of this render call, and whether this process renders it."""
         index = self.calls
         self.calls += 1
-        return index, self.owner(index) == self.renderer
+        claims = self.claims
+        if index >= len(claims):
+            return index, self.renderer == 0
+        mark = self.renderer + 1
+        with self.lock:
+            holder = claims[index]
+            if holder == _UNCLAIMED:
+                claims[index] = holder = mark
+            elif holder != mark and self.ahead < index:
+                for later in range(index + 1, min(len(claims), index + 1 + _LOOK_AHEAD)):
+                    if claims[later] == _UNCLAIMED:
+                        claims[later] = mark
+                        self.ahead = later
+                        break
+        return index, holder == mark
 
 
 class Helpers:
     """The build process's view of its helpers and of the pages they reported."""
 
-    def __init__(self, count: int) -> None:
-        self.share = Share(0, count)
+    def __init__(self, share: Share) -> None:
+        self.share = share
         self.processes: list = []
         self.receivers: list = []
         self.early: dict[int, tuple] = {}
@@ -100,11 +133,19 @@ class Helpers:
             process.join()
 
 
+def _page_sources(generator) -> int:
+    """How many contents (posts, drafts, roles) the generator writes pages for."""
+    return sum(len(getattr(generator, name, None) or []) for name in _PAGE_SOURCES)
+
+
+_PAGE_SOURCES = ("articles", "drafts", "openings")
+
+
 def with_helpers(generate_output, generate_pages, writer, generator) -> None:
     """Run ``generate_output(writer)`` while helpers render part of its pages."""
     settings = writer.settings
     helpers_wanted = _worker_count(settings) - 1
-    content = len(getattr(generator, "articles", [])) + len(getattr(generator, "drafts", []))
+    content = _page_sources(generator)
     usable = (
         helpers_wanted >= 1
         and writer.share is None
@@ -115,12 +156,15 @@ def with_helpers(generate_output, generate_pages, writer, generator) -> None:
     if not usable:
         generate_output(writer)
         return
-    helpers = Helpers(helpers_wanted)
     context = multiprocessing.get_context("fork")
+    # Room for every render call: a page per content, listings and their page numbers.
+    claims = context.RawArray("B", max(4096, 8 * content))
+    lock = context.Lock()
+    helpers = Helpers(Share(0, claims, lock))
     try:
         for renderer in range(1, helpers_wanted + 1):
             receiver, sender = context.Pipe(duplex=False)
-            share = Share(renderer, helpers_wanted, sender)
+            share = Share(renderer, claims, lock, sender)
             process = context.Process(target=_help, args=(generate_pages, writer, share))
             process.daemon = True
             process.start()
@@ -142,37 +186,49 @@ def with_helpers(generate_output, generate_pages, writer, generator) -> None:
 
 def _help(generate_pages, writer, share: Share) -> None:
     """In a helper: render and write this share of the pages, report each one."""
+    share.connection = _QueuedSender(share.connection)
     writer.share = share
     _log_only_for_pages(share)
-    _remember_made_directories()
     for signal in _MUTED_IN_HELPERS:
         signal.is_muted = True
     try:
         generate_pages(writer)
     finally:
-        try:
-            share.connection.send(None)
-            share.connection.close()
-        except OSError:
-            pass
+        share.connection.close()
         os._exit(0)  # no atexit handlers, no flushing of buffers copied from the parent
 
 
-def _remember_made_directories() -> None:
-    """Pelican makes the folder of every page, even of pages this helper skips: once is enough.
+class _QueuedSender:
+    """A pipe's sending end that never blocks the helper.
 
-    (Only in a helper, which lives for one generator's pages.)
+    The build process writes the feeds before it reads any report; a full pipe would
+    otherwise stop the helper mid-way. A thread does the sending.
     """
-    made: set = set()
-    makedirs = os.makedirs
 
-    def remembering_makedirs(name, mode=0o777, exist_ok=False):
-        if exist_ok and name in made:
-            return
-        makedirs(name, mode, exist_ok)
-        made.add(name)
+    def __init__(self, connection) -> None:
+        self._connection = connection
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._send_all, daemon=True)
+        self._thread.start()
 
-    os.makedirs = remembering_makedirs
+    def _send_all(self) -> None:
+        while True:
+            message = self._queue.get()
+            try:
+                self._connection.send(message)
+            except OSError:
+                return
+            if message is None:
+                return
+
+    def send(self, message) -> None:
+        self._queue.put(message)
+
+    def close(self) -> None:
+        self._queue.put(None)  # the end of the reports
+        self._thread.join()
+        with contextlib.suppress(OSError):
+            self._connection.close()
 
 
 def _log_only_for_pages(share: Share) -> None:

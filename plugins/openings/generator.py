@@ -226,6 +226,15 @@ class OpeningsGenerator(CachingGenerator):
     # -- writing ------------------------------------------------------------------------
 
     def generate_output(self, writer) -> None:
+        self.generate_pages(writer)
+        self._write_feeds()
+
+    def generate_pages(self, writer) -> None:
+        """Every page of the openings (roles, listing, filters, archive); not the feeds.
+
+        Named like Pelican's ArticlesGenerator step: plugins/fastbuild renders a step
+        of this name in parallel on cold builds.
+        """
         write = partial(
             writer.write_file,
             context=self.context,
@@ -269,7 +278,6 @@ class OpeningsGenerator(CachingGenerator):
                 url=self.settings["OPENINGS_CLOSED_URL"],
                 openings_feed_links=main_feeds,
             )
-        self._write_feeds()
 
     def _feed_links(self, category_slug: str | None = None) -> list[dict]:
         """Autodiscovery links: the feeds of all open roles, or of one category."""
