@@ -4,9 +4,8 @@
   its content from their results (``preread.py``), with one reused Markdown instance
   per reader (``reading.py``) and without inline searches that cannot match
   (``inline_markdown.py``); the site's own reader still validates every file.
-- On a cold build, forked helpers render and write most of the blog's pages (and the
-  openings' pages) while the build process does the feeds and the bookkeeping
-  (``parallel.py``).
+- Forked helpers render and write most of the blog's pages (and the openings' pages)
+  while the build process does the feeds and the bookkeeping (``parallel.py``).
 - Pages whose inputs did not change since the last build are not rendered again, and
   files whose bytes did not change are not rewritten (``writer.py``, ``pages.py``,
   ``fingerprint.py``, ``static.py``).

@@ -1,4 +1,4 @@
-"""Parallel rendering of a generator's pages on a cold build.
+"""Parallel rendering of a generator's pages.
 
 Pelican renders and writes one page after another. Here, when the article generator
 (or another generator with a ``generate_pages(writer)`` step, like the openings)
@@ -12,8 +12,9 @@ The build process runs the same code for real: it writes the feeds, renders the
 pages it claimed, and for every page a helper finished it does what remains (the
 overwrite checks, the log lines, the ``content_written`` signal), in Pelican's order.
 A page a helper did not report (a helper that died, or any divergence) is rendered
-by the build process itself. Only cold builds use helpers: a rebuild from the cache
-renders a handful of pages, and helpers would mostly repeat the build process's keys.
+by the build process itself. On a rebuild from the cache, whoever claims a page also
+works out its key and finds it unchanged (most pages) or renders it; the build process
+takes the key from the helper's report.
 """
 
 from __future__ import annotations
@@ -150,7 +151,6 @@ def with_helpers(generate_output, generate_pages, writer, generator) -> None:
         helpers_wanted >= 1
         and writer.share is None
         and content >= int(settings.get("FASTBUILD_PARALLEL_MIN_FILES", 48))
-        and not writer.memo.previous  # a cold build; a rebuild renders a handful of pages
         and "fork" in multiprocessing.get_all_start_methods()
     )
     if not usable:

@@ -188,10 +188,7 @@ class _KeyedTemplate:
             done = writer.helpers.page(index, path)
             if done is not None and self._done_by_helper(path, localcontext, *done):
                 return ""
-        if writer.share is not None and not writer.memo.previous:
-            key = None  # nothing to skip: the build process computes the page's key itself
-        else:
-            key = writer.keys.page(self._template, localcontext) if writer.skipping else None
+        key = writer.keys.page(self._template, localcontext) if writer.skipping else None
         entry = writer.memo.unchanged(path, key)
         if entry is not None:
             if writer.share is not None:  # tell the build process it is unchanged

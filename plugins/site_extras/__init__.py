@@ -7,22 +7,15 @@ templates only format.
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
 import os
-import re
 from urllib.parse import urlsplit
 
 from feedgenerator import get_tag_uri
 from pelican import signals
 
-from . import jsonld, reading, settings, sitemap
+from . import jsonld, reading, settings, sitemap, textstats
 
-_TAG = re.compile(r"<[^>]+>")
 _generators: list = []
-
-
-def _plain(html: str) -> str:
-    return html_lib.unescape(_TAG.sub("", html or "")).strip()
 
 
 def configure(pelican) -> None:
@@ -47,10 +40,12 @@ def add_template_helpers(generator) -> None:
 
 def annotate_articles(generator) -> None:
     """Reading time, plain-text title/description and related posts for each article."""
-    wpm = generator.settings["WORDS_PER_MINUTE"]
+    stats = textstats.TextStats(generator.settings)
     everything = list(generator.articles) + list(generator.translations)
     for article in everything + list(generator.drafts):
-        _annotate(article, wpm)
+        article.title_text = " ".join(str(article.title).split())
+        stats.annotate(article)
+    stats.save()
     related = reading.related_by_tags(generator.articles, generator.settings["RELATED_POSTS_MAX"])
     for article in everything + list(generator.drafts):
         article.related_posts = related.get(article.source_path, [])
@@ -68,14 +63,7 @@ def _link_neighbours(articles: list) -> None:
 def annotate_pages(generator) -> None:
     for page in list(generator.pages) + list(generator.hidden_pages):
         page.title_text = " ".join(str(page.title).split())
-        page.description_text = _plain(getattr(page, "description", "") or page.summary)
-
-
-def _annotate(article, wpm: int) -> None:
-    article.reading_minutes = reading.reading_minutes(article.content, wpm)
-    article.word_count = len(_TAG.sub(" ", article.content).split())
-    article.title_text = " ".join(str(article.title).split())
-    article.description_text = _plain(getattr(article, "description", "") or article.summary)
+        page.description_text = textstats.plain(getattr(page, "description", "") or page.summary)
 
 
 def remember_generators(generators) -> None:

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from collections import Counter, defaultdict
 from itertools import chain, combinations
 
-_TAG = re.compile(r"<[^>]+>")
 
-
-def reading_minutes(html: str, words_per_minute: int) -> int:
-    words = len(_TAG.sub(" ", html).split())
+def minutes_for(words: int, words_per_minute: int) -> int:
     return max(1, math.ceil(words / words_per_minute))
 
 

@@ -1,0 +1,73 @@
+"""Values kept in CACHE_PATH from one build to the next, the way Pelican keeps content.
+
+Not a Pelican plugin (nothing to register): a helper for plugins whose work gives
+the same result while its inputs stay the same (the comment archive, per-post text
+statistics). Pelican's own cache settings decide: ``LOAD_CONTENT_CACHE`` to use what
+the last build kept, ``CACHE_CONTENT`` to keep it for the next. A stored value is
+used only under the same key, and every key includes the code that made the value
+(the plugin's source files and the versions of the libraries it names).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from importlib import metadata
+
+_FORMAT = 1
+_MISSING = object()
+
+
+def code_digest(module_file: str, libraries: tuple[str, ...] = ()) -> str:
+    """The source of every ``.py`` file beside ``module_file``, and library versions."""
+    digest = hashlib.sha256()
+    folder = os.path.dirname(os.path.abspath(module_file))
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".py"):
+            with open(os.path.join(folder, name), "rb") as handle:
+                digest.update(name.encode() + b"\0" + handle.read())
+    for package in ("pelican", *libraries):
+        try:
+            digest.update(f"{package}={metadata.version(package)}\n".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package}=?\n".encode())
+    return digest.hexdigest()
+
+
+def _path(settings: dict, name: str) -> str | None:
+    folder = settings.get("CACHE_PATH")
+    return os.path.join(folder, name) if folder else None
+
+
+def load(settings: dict, name: str, key: str, default=None):
+    """What the last build saved as ``name`` under ``key``; ``default`` otherwise."""
+    path = _path(settings, name)
+    if path is None or not settings.get("LOAD_CONTENT_CACHE"):
+        return default
+    try:
+        with open(path, "rb") as handle:
+            stored = pickle.load(handle)  # noqa: S301 - our own cache file
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return default
+    if not isinstance(stored, dict) or stored.get("format") != _FORMAT:
+        return default
+    if stored.get("key") != key:
+        return default
+    return stored.get("value", default)
+
+
+def save(settings: dict, name: str, key: str, value) -> None:
+    """Keep ``value`` for the next build (only when Pelican keeps its content cache)."""
+    path = _path(settings, name)
+    if path is None or not settings.get("CACHE_CONTENT"):
+        return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = path + ".tmp"
+    with open(temporary, "wb") as handle:
+        pickle.dump(
+            {"format": _FORMAT, "key": key, "value": value},
+            handle,
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+    os.replace(temporary, path)
