@@ -53,6 +53,8 @@ NEEDS: dict[str, str] = {
     '"': '"',
 }
 _HTML_TAG_START = "(<(\\/?+[a-zA-Z]"  # markdown.inlinepatterns.HTML_RE and relatives
+# Every character some pattern needs: which of them a text holds is looked up once.
+_ALL_NEEDED = tuple(sorted(set("".join(NEEDS.values())) | {"<"}))
 
 _state = {"active": False, "installed": False}
 _original_run = InlineProcessor.run
@@ -75,7 +77,15 @@ def needed_characters(pattern) -> str | None:
 
 def _run(self, tree, ancestors=None):
     if _state["active"]:
-        self._fastbuild_patterns = [(p, needed_characters(p)) for p in self.inlinePatterns]
+        patterns = list(self.inlinePatterns)
+        known = getattr(self, "_fastbuild_known", None)
+        if known is None or known[0] != patterns:  # once per Markdown instance, in practice
+            table = []
+            for pattern in patterns:
+                needs = needed_characters(pattern)
+                table.append((pattern, None if needs is None else frozenset(needs)))
+            self._fastbuild_known = (patterns, table)
+        self._fastbuild_patterns = self._fastbuild_known[1]
     else:
         self._fastbuild_patterns = None
     return _original_run(self, tree, ancestors)
@@ -85,13 +95,16 @@ def _handle_inline(self, data, patternIndex=0):  # noqa: N803 - Markdown's own s
     patterns = getattr(self, "_fastbuild_patterns", None)
     if patterns is None:
         return _original_handle(self, data, patternIndex)
-    # Markdown's loop, with the pointless searches left out.
+    # Markdown's loop, with the pointless searches left out. Matches only ever take
+    # characters out of the text (placeholders hold none of these), so what the text
+    # holds at the start is enough to know which searches can still find something.
     if not isinstance(data, util.AtomicString):
+        present = {character for character in _ALL_NEEDED if character in data}
         start = 0
         count = len(patterns)
         while patternIndex < count:
             pattern, needs = patterns[patternIndex]
-            if needs is not None and not any(character in data for character in needs):
+            if needs is not None and present.isdisjoint(needs):
                 patternIndex += 1
                 start = 0  # what a failed search returns
                 continue
