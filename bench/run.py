@@ -55,7 +55,12 @@ class Run:
 
 
 def _run_measured(command: list[str], cwd: Path) -> tuple[float, float, int, str, str]:
-    """Wall seconds, peak RSS (MB) of the process itself, return code, stdout, stderr."""
+    """Wall seconds, peak RSS (MB) of the process itself, return code, stdout, stderr.
+
+    The files earlier builds wrote are flushed to disk first, so no build pays for
+    writing out another one's output.
+    """
+    os.sync()
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=out_file, stderr=err_file)
@@ -211,7 +216,7 @@ def table(summary: dict, params: dict, scaling: dict | None) -> str:
         + f" |{rss_target}{rss_verdict} |"
     )
     lines.append(
-        f"| Peak RSS, one reader worker (MB) | {summary['ours_worker_peak_rss_mb']:.0f} | | | |"
+        f"| Peak RSS, largest worker (MB) | {summary['ours_worker_peak_rss_mb']:.0f} | | | |"
     )
     if scaling:
         lines.append(
@@ -222,11 +227,11 @@ def table(summary: dict, params: dict, scaling: dict | None) -> str:
     return "\n".join(lines)
 
 
-def _scaling(posts: int, summary: dict) -> dict | None:
+def _scaling(posts: int, summary: dict, results: Path) -> dict | None:
     """Compare with the last 1,000-post result of this machine, if there is one."""
     if posts < 10_000:
         return None
-    baseline_file = RESULTS / "posts-1000.json"
+    baseline_file = results / "posts-1000.json"
     if not baseline_file.exists():
         return None
     baseline = json.loads(baseline_file.read_text(encoding="utf-8"))
@@ -247,7 +252,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="default: 5, or 1 at 10k+")
     parser.add_argument("--no-peer", action="store_true", help="skip vanilla Pelican")
     parser.add_argument("--workdir", help="keep the synthetic site here (default: temporary)")
-    parser.add_argument("--json", default=str(RESULTS / "latest.json"))
+    parser.add_argument(
+        "--json",
+        default=str(RESULTS / "latest.json"),
+        help="where the result goes; posts-<N>.json is written beside it",
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -275,7 +284,6 @@ def main(argv: list[str] | None = None) -> int:
     (workdir / "peer" / "vanilla.py").write_text(VANILLA_SETTINGS, encoding="utf-8")
     snapshot_project(workdir)
     _clean(workdir / "runs")  # a reused --workdir: every cold build starts empty
-    os.sync()  # what was just written is on disk before the first measured build
 
     runs: list[Run] = []
     try:
@@ -303,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
 
     params["load_average_end"] = os.getloadavg()
     summary = summarise(runs, posts, peer)
-    scaling = _scaling(posts, summary)
+    results = Path(args.json).resolve().parent
+    scaling = _scaling(posts, summary, results)
     result = {
         "params": params,
         "summary": summary,
@@ -313,10 +322,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     print()
     print(table(summary, params, scaling))
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    results.mkdir(parents=True, exist_ok=True)
     text = json.dumps(result, indent=2) + "\n"
     Path(args.json).write_text(text, encoding="utf-8")
-    (RESULTS / f"posts-{posts}.json").write_text(text, encoding="utf-8")
+    (results / f"posts-{posts}.json").write_text(text, encoding="utf-8")
     print(f"\nwrote {os.path.relpath(args.json)}")
     return 0
 

@@ -13,6 +13,7 @@
   produced it changed, so a cached build never differs from a fresh one.
 - Two quadratic or repeated computations of Pelican itself are made cheap
   (``speedups.py``).
+- Python's cycle collector runs less often during a build (``collector.py``).
 ``FAST_BUILD = False`` turns all of it off; tests/perf compares both builds byte by byte.
 """
 
@@ -25,7 +26,7 @@ from jinja2 import FileSystemBytecodeCache
 from pelican import signals
 from pelican.generators import StaticGenerator
 
-from . import inline_markdown, parallel, preread, settings, speedups
+from . import collector, inline_markdown, parallel, preread, settings, speedups
 from .fingerprint import digest_files, package_versions, settings_digest
 from .reading import use_fast_readers
 from .static import copy_only_changed
@@ -47,6 +48,7 @@ def start_build(pelican) -> None:
     speedups.activate(settings.enabled(pelican.settings))
     inline_markdown.activate(settings.enabled(pelican.settings))
     if settings.enabled(pelican.settings):
+        collector.start()
         _guard_content_cache(pelican.settings)
 
 
@@ -156,6 +158,7 @@ def finish_build(pelican) -> None:
     for writer in _writers:
         writer.finish()
     _remember_cache_inputs(pelican.settings)
+    collector.finish()
 
 
 def build_stats() -> dict:
