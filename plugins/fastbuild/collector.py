@@ -7,7 +7,8 @@ posts) and finds almost nothing to free. For the build, the objects that exist w
 it starts (modules, settings) are set aside (``gc.freeze``, which also keeps forked
 workers from copying those pages when the collector would touch them) and young
 objects are collected ten times less often. Both are undone when the build ends, so
-a process that builds many times (the dev server) frees each old build as before.
+a process that builds many times (the dev server) frees each old build as before; a
+build that stopped early is undone by the next one that finishes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ _saved: list[tuple[int, int, int]] = []
 
 
 def start() -> None:
-    if not _saved:
+    if _saved:  # the last build stopped early (content problems): start over from it
+        gc.unfreeze()
+    else:
         _saved.append(gc.get_threshold())
     gc.freeze()
     young, middle, old = _saved[0]

@@ -7,8 +7,13 @@ import gc
 from fastbuild import collector
 
 
+def _after_earlier_builds() -> tuple[int, int, int]:
+    collector.finish()  # builds in this test process that stopped early (content problems)
+    return gc.get_threshold()
+
+
 def test_a_build_sets_the_collector_aside_and_gives_it_back():
-    before = gc.get_threshold()
+    before = _after_earlier_builds()
     collector.start()
     try:
         assert gc.get_threshold()[0] >= 7000
@@ -20,7 +25,7 @@ def test_a_build_sets_the_collector_aside_and_gives_it_back():
 
 
 def test_a_failed_build_does_not_stack_up():
-    before = gc.get_threshold()
+    before = _after_earlier_builds()
     collector.start()
     collector.start()  # the next build starts without the failed one finishing
     collector.finish()
