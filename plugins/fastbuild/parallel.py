@@ -134,12 +134,12 @@ class Helpers:
             process.join()
 
 
+_PAGE_SOURCES = ("articles", "drafts", "openings")
+
+
 def _page_sources(generator) -> int:
     """How many contents (posts, drafts, roles) the generator writes pages for."""
     return sum(len(getattr(generator, name, None) or []) for name in _PAGE_SOURCES)
-
-
-_PAGE_SOURCES = ("articles", "drafts", "openings")
 
 
 def with_helpers(generate_output, generate_pages, writer, generator) -> None:

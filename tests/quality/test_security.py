@@ -396,9 +396,15 @@ def test_the_policy_is_enforced(browser, policy_site):
 
 
 def open_live_comments(watch: CspWatch, base: str) -> None:
+    """The post with the live widget loaded: its form shown and its thread fetched."""
     watch.page.goto(base + url_path(POST_WITH_COMMENTS), wait_until="load")
     watch.page.locator("#isso-thread").scroll_into_view_if_needed()
     watch.page.locator("#isso-thread .isso-postbox textarea").wait_for(state="visible")
+    # Isso fills the thread heading ("2 Comments") once the thread has been fetched.
+    watch.page.wait_for_function(
+        "() => (document.querySelector('#isso-thread .isso-thread-heading')"
+        " || {}).textContent?.trim()"
+    )
 
 
 @pytest.mark.browser
