@@ -16,19 +16,48 @@ from . import problems, settings
 from .contents import all_contents
 from .reader import StrictMarkdownReader
 
-# Pelican messages that this plugin replaces with a precise problem line.
-_REPLACED_MESSAGES = (
-    "Could not process %s",
+# Pelican's messages about a file it could not read: this plugin reports the reason.
+_COULD_NOT_PROCESS = "Could not process %s"
+# Pelican's warnings about several sources with one slug (pelican.utils builds the
+# message from one of these, then a line per source path).
+_SAME_SLUG = (
+    'There are %s items "%s" with lang %s',
     "There are %s original (not translated) items %s",
 )
 
 
 class _ReplacedByProblemLines(logging.Filter):
+    """Drops Pelican's lines that a problem line of this plugin says better.
+
+    Same-slug warnings are held back until the slug check has run: dropped when it
+    reported one of their files, passed on as they were otherwise (nothing is lost).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[logging.LogRecord] = []
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg == "Could not process %s":
+        if record.msg == _COULD_NOT_PROCESS:
             error = sys.exc_info()[1]
             return not isinstance(error, problems.ContentFileError)
-        return record.msg not in _REPLACED_MESSAGES
+        if isinstance(record.msg, str) and record.msg.startswith(_SAME_SLUG):
+            self.held.append(record)
+            return False
+        return True
+
+    def release(self, reported_paths: set[str]) -> None:
+        held, self.held = self.held, []
+        for record in held:
+            paths = {problems.display_path(str(a)) for a in record.args or () if _is_path(a)}
+            if paths & reported_paths:
+                continue
+            # Straight to the handlers: the logger's filters have seen it once already.
+            logging.getLogger(record.name).callHandlers(record)
+
+
+def _is_path(value) -> bool:
+    return isinstance(value, str) and os.path.isabs(value)
 
 
 _filter = _ReplacedByProblemLines()
@@ -36,6 +65,7 @@ _filter = _ReplacedByProblemLines()
 
 def start_build(pelican) -> None:
     settings.apply_defaults(pelican.settings)
+    _filter.held.clear()
     problems.reset(os.path.dirname(os.path.normpath(pelican.settings["PATH"])))
     for name in ("pelican.generators", "pelican.utils"):
         logger = logging.getLogger(name)
@@ -73,6 +103,8 @@ def check_unique_outputs(generators) -> None:
             )
         else:
             owners[save_as] = source
+    # A same-slug warning lists every file with that slug: one of them has its line.
+    _filter.release({p.path for p in problems.collected() if p.field == "slug"})
 
 
 def stop_on_problems(pelican) -> None:
