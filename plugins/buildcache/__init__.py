@@ -2,7 +2,8 @@
 
 Not a Pelican plugin (nothing to register): a helper for plugins whose work gives
 the same result while its inputs stay the same (the comment archive, per-post text
-statistics). Pelican's own cache settings decide: ``LOAD_CONTENT_CACHE`` to use what
+statistics). Output files left alone when unchanged are in ``output.py``.
+Pelican's own cache settings decide: ``LOAD_CONTENT_CACHE`` to use what
 the last build kept, ``CACHE_CONTENT`` to keep it for the next. A stored value is
 used only under the same key, and every key includes the code that made the value
 (the plugin's source files and the versions of the libraries it names).
@@ -13,20 +14,36 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections.abc import Iterable
 from importlib import metadata
 
 _FORMAT = 1
-_MISSING = object()
+
+
+def digest_files(folders: Iterable[str], suffixes: tuple[str, ...] | None = None) -> str:
+    """Names and bytes of every file below ``folders`` (sorted, so order-independent)."""
+    hasher = hashlib.blake2b(digest_size=20)
+    for folder in folders:
+        if not folder or not os.path.isdir(folder):
+            hasher.update(f"missing:{folder}\n".encode())
+            continue
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if suffixes and not name.endswith(suffixes):
+                    continue
+                path = os.path.join(dirpath, name)
+                hasher.update(os.path.relpath(path, folder).encode() + b"\0")
+                with open(path, "rb") as handle:
+                    hasher.update(handle.read())
+                hasher.update(b"\0")
+    return hasher.hexdigest()
 
 
 def code_digest(module_file: str, libraries: tuple[str, ...] = ()) -> str:
-    """The source of every ``.py`` file beside ``module_file``, and library versions."""
+    """The source of the package holding ``module_file``, and library versions."""
     digest = hashlib.sha256()
-    folder = os.path.dirname(os.path.abspath(module_file))
-    for name in sorted(os.listdir(folder)):
-        if name.endswith(".py"):
-            with open(os.path.join(folder, name), "rb") as handle:
-                digest.update(name.encode() + b"\0" + handle.read())
+    digest.update(digest_files([os.path.dirname(os.path.abspath(module_file))], (".py",)).encode())
     for package in ("pelican", *libraries):
         try:
             digest.update(f"{package}={metadata.version(package)}\n".encode())

@@ -11,6 +11,7 @@ import logging
 import os
 from urllib.parse import urlsplit
 
+from buildcache.output import write_if_changed
 from pelican import signals
 from strict_content import problems
 
@@ -128,18 +129,7 @@ def write_feeds(generator, writer=None) -> None:
             comments=article.comments + article.live_comments,
             language=getattr(article, "lang", None) or site_settings.get("DEFAULT_LANG", "en"),
         )
-        _write_if_changed(os.path.join(output, article.comments_feed), xml)
-
-
-def _write_if_changed(path: str, data: bytes) -> None:
-    """Unchanged feeds keep their modification time, so syncing them costs nothing."""
-    if os.path.exists(path):
-        with open(path, "rb") as handle:
-            if handle.read() == data:
-                return
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(data)
+        write_if_changed(os.path.join(output, article.comments_feed), xml)
 
 
 def register() -> None:

@@ -22,12 +22,13 @@ from __future__ import annotations
 import logging
 import os
 
+from buildcache import digest_files
 from jinja2 import FileSystemBytecodeCache
 from pelican import signals
 from pelican.generators import StaticGenerator
 
 from . import collector, inline_markdown, parallel, preread, settings, speedups
-from .fingerprint import digest_files, package_versions, settings_digest
+from .fingerprint import package_versions, settings_digest
 from .reading import use_fast_readers
 from .static import copy_only_changed
 from .writer import FastWriter, remember_folders

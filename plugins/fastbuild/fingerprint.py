@@ -14,11 +14,9 @@ import enum
 import functools
 import hashlib
 import io
-import os
 import pickle
 import sys
 import types
-from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from pelican.contents import Content
@@ -55,26 +53,6 @@ class Unstable(Exception):
 
 def new_hash():
     return hashlib.blake2b(digest_size=20)
-
-
-def digest_files(folders: Iterable[str], suffixes: tuple[str, ...] | None = None) -> str:
-    """Names and bytes of every file below ``folders`` (sorted, so order-independent)."""
-    hasher = new_hash()
-    for folder in folders:
-        if not folder or not os.path.isdir(folder):
-            hasher.update(f"missing:{folder}\n".encode())
-            continue
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-            for name in sorted(filenames):
-                if suffixes and not name.endswith(suffixes):
-                    continue
-                path = os.path.join(dirpath, name)
-                hasher.update(os.path.relpath(path, folder).encode() + b"\0")
-                with open(path, "rb") as handle:
-                    hasher.update(handle.read())
-                hasher.update(b"\0")
-    return hasher.hexdigest()
 
 
 def package_versions() -> str:

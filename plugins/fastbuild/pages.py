@@ -14,12 +14,12 @@ import logging
 import os
 import pickle
 
+from buildcache import digest_files
 from jinja2 import TemplateNotFound, meta, nodes
 
 from .fingerprint import (
     Digester,
     Unstable,
-    digest_files,
     new_hash,
     package_versions,
     settings_digest,

@@ -22,6 +22,7 @@ import logging
 import os
 
 import pelican.writers
+from buildcache.output import write_if_changed
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
@@ -281,28 +282,6 @@ class _FolderRememberingOs:
 def remember_folders(active: bool) -> None:
     """From the writer's creation to the end of its build; a new build starts afresh."""
     pelican.writers.os = _FolderRememberingOs() if active else os
-
-
-def write_if_changed(path: str, data: bytes) -> bool:
-    """Write ``data`` unless the file already holds exactly it; True if written.
-
-    A new file (every file of a cold build) costs one open, as in Pelican.
-    """
-    try:
-        with open(path, "xb") as handle:
-            handle.write(data)
-        return True
-    except FileExistsError:
-        pass
-    try:
-        with open(path, "rb") as handle:
-            if handle.read() == data:
-                return False
-    except OSError:
-        pass
-    with open(path, "wb") as handle:
-        handle.write(data)
-    return True
 
 
 class _Discarded(io.StringIO):

@@ -11,6 +11,7 @@ import os
 import re
 from urllib.parse import urljoin, urlsplit
 
+from buildcache.output import write_if_changed
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 from site_extras.jsonld import absolute
@@ -123,13 +124,5 @@ def render_feeds(
 def write_feed_file(output_path: str, relative: str, data: bytes) -> str:
     """Write unless unchanged, so rebuilds leave timestamps (and rsync) alone."""
     path = os.path.join(output_path, relative)
-    try:
-        with open(path, "rb") as handle:
-            if handle.read() == data:
-                return path
-    except FileNotFoundError:
-        pass
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(data)
+    write_if_changed(path, data)
     return path

@@ -10,6 +10,7 @@ import hashlib
 import os
 from urllib.parse import urlsplit
 
+from buildcache.output import write_if_changed
 from feedgenerator import get_tag_uri
 from pelican import signals
 
@@ -74,11 +75,12 @@ def write_sitemap_and_robots(pelican) -> None:
     site_settings = pelican.settings
     entries = sitemap.collect_entries(_generators, site_settings)
     out = site_settings["OUTPUT_PATH"]
-    sitemap.write_if_changed(
+    write_if_changed(
         os.path.join(out, site_settings["SITEMAP_SAVE_AS"]),
-        sitemap.render_sitemap(entries, site_settings),
+        sitemap.render_sitemap(entries, site_settings).encode("utf-8"),
     )
-    sitemap.write_if_changed(os.path.join(out, "robots.txt"), sitemap.render_robots(site_settings))
+    robots = sitemap.render_robots(site_settings).encode("utf-8")
+    write_if_changed(os.path.join(out, "robots.txt"), robots)
 
 
 def _absolute_feed_url(origin: str, url: str) -> str:

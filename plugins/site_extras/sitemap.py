@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 from xml.sax.saxutils import escape
 
 from .jsonld import absolute
@@ -51,17 +50,3 @@ def render_sitemap(entries, settings: dict) -> str:
 def render_robots(settings: dict) -> str:
     sitemap_url = absolute(settings, settings["SITEMAP_SAVE_AS"])
     return f"User-agent: *\nDisallow: /drafts/\n\nSitemap: {sitemap_url}\n"
-
-
-def write_if_changed(path: str, text: str) -> None:
-    """Leave unchanged files alone so their timestamps (and rsync) stay quiet."""
-    data = text.encode("utf-8")
-    try:
-        with open(path, "rb") as handle:
-            if handle.read() == data:
-                return
-    except FileNotFoundError:
-        pass
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(data)

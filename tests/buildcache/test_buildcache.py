@@ -101,3 +101,25 @@ def test_text_stats_follow_the_settings_and_the_summary(tmp_path):
     described = _post("<p>a b c d</p>", summary="<b>Own</b> summary")
     slower.annotate(described)
     assert described.description_text == "Own summary"
+
+
+def test_an_output_file_is_written_only_when_its_bytes_change(tmp_path):
+    from buildcache.output import write_if_changed
+
+    path = tmp_path / "feeds" / "new" / "all.atom.xml"  # folders made as needed
+    assert write_if_changed(str(path), b"<feed/>") is True
+    stamp = path.stat().st_mtime_ns
+    assert write_if_changed(str(path), b"<feed/>") is False
+    assert path.stat().st_mtime_ns == stamp
+    assert write_if_changed(str(path), b"<feed>2</feed>") is True
+    assert path.read_bytes() == b"<feed>2</feed>"
+
+
+def test_the_code_digest_covers_every_source_file_and_the_libraries(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("A = 1\n")
+    plain = buildcache.code_digest(str(package / "__init__.py"))
+    assert buildcache.code_digest(str(package / "__init__.py"), ("markdown",)) != plain
+    (package / "notes.txt").write_text("not code\n")
+    assert buildcache.code_digest(str(package / "__init__.py")) == plain
