@@ -71,8 +71,17 @@ JINJA_ENVIRONMENT = {
     "autoescape": True,
     "extensions": [],
 }
-PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["strict_content", "site_extras", "comments", "openings", "fastbuild"]
+# The plugins are one package, ``plugins``, found from this folder; each imports the
+# others as ``plugins.<name>``, which Pelican's loader resolves by itself (no sys.path
+# set-up needed, so ``pelican content`` works as well as ``invoke build``).
+PLUGIN_PATHS = ["."]
+PLUGINS = [
+    "plugins.strict_content",
+    "plugins.site_extras",
+    "plugins.comments",
+    "plugins.openings",
+    "plugins.fastbuild",
+]
 DEFAULT_PAGINATION = 8
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),

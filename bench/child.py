@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--today", default="2026-11-30", help="OPENINGS_TODAY")
     args = parser.parse_args(argv)
 
-    sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
+    sys.path[:0] = [str(ROOT)]
     from sitekit.build import build_site
 
     report = build_site(
@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         },
     )
     stats = {}
-    if "fastbuild" in sys.modules:
-        stats = sys.modules["fastbuild"].build_stats()
+    if "plugins.fastbuild" in sys.modules:
+        stats = sys.modules["plugins.fastbuild"].build_stats()
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(
         json.dumps(

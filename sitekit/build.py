@@ -54,21 +54,15 @@ class _Collector(logging.Handler):
             self.report.infos.append(message)
 
 
-def _ensure_import_paths() -> None:
-    for path in (str(ROOT), str(ROOT / "plugins")):
-        if path not in sys.path:
-            sys.path.insert(0, path)
-
-
 def build_site(
     settings_file: str | os.PathLike = ROOT / "pelicanconf.py",
     overrides: dict | None = None,
 ) -> BuildReport:
     """Run one Pelican build and return what happened; never raises for content problems."""
-    _ensure_import_paths()
     from pelican import Pelican
     from pelican.settings import read_settings
-    from strict_content.problems import ContentProblems
+
+    from plugins.strict_content.problems import ContentProblems
 
     report = BuildReport()
     collector = _Collector(report)

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import datetime
 import re
-import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT / "plugins") not in sys.path:
-    sys.path.append(str(ROOT / "plugins"))
+from plugins.openings.model import FIELD_HELP, MAX_REF_LENGTH
 
-from openings.model import FIELD_HELP, MAX_REF_LENGTH  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 # Field -> starting value. Empty optional fields are ignored by the build.
 STARTING_VALUES = {

@@ -83,7 +83,7 @@ def run_build_cli(tmp_path: Path, content: Path, **settings) -> subprocess.Compl
         f"PATH = {str(content)!r}",
         f"OUTPUT_PATH = {str(tmp_path / 'out')!r}",
         f"THEME = {str(ROOT / 'theme')!r}",
-        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]",
+        f"PLUGIN_PATHS = [{str(ROOT)!r}]",
         f"CACHE_PATH = {str(tmp_path / 'cache')!r}",
         "COMMENTS_SNAPSHOT = False",
     ] + [f"{name} = {value!r}" for name, value in settings.items()]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 from collections.abc import Iterable
 from importlib import metadata
 
@@ -24,6 +25,10 @@ def digest_files(folders: Iterable[str], suffixes: tuple[str, ...] | None = None
     """Names and bytes of every file below ``folders`` (sorted, so order-independent)."""
     hasher = hashlib.blake2b(digest_size=20)
     for folder in folders:
+        if os.path.isfile(folder):  # a single-module plugin
+            with open(folder, "rb") as handle:
+                hasher.update(os.path.basename(folder).encode() + b"\0" + handle.read())
+            continue
         if not folder or not os.path.isdir(folder):
             hasher.update(f"missing:{folder}\n".encode())
             continue
@@ -38,6 +43,30 @@ def digest_files(folders: Iterable[str], suffixes: tuple[str, ...] | None = None
                     hasher.update(handle.read())
                 hasher.update(b"\0")
     return hasher.hexdigest()
+
+
+def plugin_folders(settings: dict) -> list[str]:
+    """Source folders of the site's plugins: each plugin's top-level package, once.
+
+    Plugins import their siblings (``plugins.openings`` uses ``plugins.buildcache``),
+    so the whole top-level package counts, not just the plugin's own folder.
+    """
+    folders: set[str] = set()
+    for plugin in settings.get("PLUGINS") or ():
+        name = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
+        module = sys.modules.get(name.split(".", 1)[0])
+        file = getattr(module, "__file__", None)
+        if file:
+            top = os.path.dirname(os.path.abspath(file))
+            folders.add(top if os.path.basename(file) == "__init__.py" else file)
+        else:  # not imported (yet): its name still changes the key
+            folders.add(f"plugin:{name}")
+    return sorted(folders)
+
+
+def plugin_code_digest(settings: dict) -> str:
+    """Digest of the Python code of every plugin the site loads."""
+    return digest_files(plugin_folders(settings), (".py",))
 
 
 def code_digest(module_file: str, libraries: tuple[str, ...] = ()) -> str:

@@ -11,9 +11,10 @@ import logging
 import os
 from urllib.parse import urlsplit
 
-from buildcache.output import write_if_changed
 from pelican import signals
-from strict_content import problems
+
+from plugins.buildcache.output import write_if_changed
+from plugins.strict_content import problems
 
 from . import feeds, model, settings, snapshot
 from .archive_cache import read_archive_cached

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-import buildcache
+from plugins import buildcache
 
 from . import model
 

@@ -22,10 +22,11 @@ from __future__ import annotations
 import logging
 import os
 
-from buildcache import digest_files
 from jinja2 import FileSystemBytecodeCache
 from pelican import signals
 from pelican.generators import StaticGenerator
+
+from plugins.buildcache import plugin_code_digest
 
 from . import collector, inline_markdown, parallel, preread, settings, speedups
 from .fingerprint import package_versions, settings_digest
@@ -58,7 +59,7 @@ def _cache_inputs(site_settings: dict) -> str:
     return "\n".join(
         [
             settings_digest(site_settings),
-            digest_files(site_settings.get("PLUGIN_PATHS", []), (".py",)),
+            plugin_code_digest(site_settings),
             package_versions(),
         ]
     )

@@ -14,8 +14,9 @@ import logging
 import os
 import pickle
 
-from buildcache import digest_files
 from jinja2 import TemplateNotFound, meta, nodes
+
+from plugins.buildcache import digest_files, plugin_code_digest
 
 from .fingerprint import (
     Digester,
@@ -38,7 +39,7 @@ def site_key(settings: dict, context: dict) -> bytes:
     hasher.update(settings_digest(settings).encode())
     theme_folders = [settings.get("THEME", ""), *settings.get("THEME_TEMPLATES_OVERRIDES", [])]
     hasher.update(digest_files(theme_folders).encode())
-    hasher.update(digest_files(settings.get("PLUGIN_PATHS", []), (".py",)).encode())
+    hasher.update(plugin_code_digest(settings).encode())
     hasher.update(package_versions().encode())
     hasher.update(datetime.date.today().isoformat().encode())
     # Links between contents resolve to these URLs (a changed slug moves every link).

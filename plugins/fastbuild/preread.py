@@ -24,7 +24,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import URLWrapper
 
 try:  # the site's one error type for content problems (plugins/strict_content)
-    from strict_content import problems as content_problems
+    from plugins.strict_content import problems as content_problems
 except ImportError:  # pragma: no cover - fastbuild also works without it
     content_problems = None
 

@@ -22,9 +22,10 @@ import logging
 import os
 
 import pelican.writers
-from buildcache.output import write_if_changed
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
+
+from plugins.buildcache.output import write_if_changed
 
 from .pages import PageKeys, PageMemo, uses_relocating_links
 from .preread import _portable_record

@@ -11,8 +11,9 @@ import hashlib
 import os
 
 from pelican import signals
-from strict_content import problems
-from strict_content.contents import all_contents
+
+from plugins.strict_content import problems
+from plugins.strict_content.contents import all_contents
 
 from . import settings
 from .generator import OpeningsGenerator

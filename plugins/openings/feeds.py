@@ -11,10 +11,11 @@ import os
 import re
 from urllib.parse import urljoin, urlsplit
 
-from buildcache.output import write_if_changed
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
-from site_extras.jsonld import absolute
+
+from plugins.buildcache.output import write_if_changed
+from plugins.site_extras.jsonld import absolute
 
 from .model import Opening
 

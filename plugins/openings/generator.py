@@ -19,8 +19,9 @@ from pelican.generators import CachingGenerator
 from pelican.readers import MarkdownReader
 from pelican.urlwrappers import Tag
 from pelican.utils import slugify
-from site_extras.jsonld import script_safe_json
-from strict_content import problems
+
+from plugins.site_extras.jsonld import script_safe_json
+from plugins.strict_content import problems
 
 from . import feeds
 from .facets import all_facets, build_facet_groups, reserved_slugs

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from site_extras.jsonld import absolute
+from plugins.site_extras.jsonld import absolute
 
 from .model import Opening, country_name
 

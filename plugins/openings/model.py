@@ -16,7 +16,8 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pycountry
-from strict_content.reader import DATE_FORMAT_HELP, parse_iso_date
+
+from plugins.strict_content.reader import DATE_FORMAT_HELP, parse_iso_date
 
 STATUSES = ("open", "paused", "filled", "closed")
 WORK_MODES = ("onsite", "hybrid", "remote")

@@ -12,7 +12,8 @@ import re
 
 from markdown import Markdown
 from pelican.readers import MarkdownReader
-from strict_content.reader import control_character_problem
+
+from plugins.strict_content.reader import control_character_problem
 
 MAX_SOURCE_BYTES = 1_000_000
 # The line shapes the Markdown meta extension accepts in a metadata block.

@@ -10,9 +10,10 @@ import hashlib
 import os
 from urllib.parse import urlsplit
 
-from buildcache.output import write_if_changed
 from feedgenerator import get_tag_uri
 from pelican import signals
+
+from plugins.buildcache.output import write_if_changed
 
 from . import jsonld, reading, settings, sitemap, textstats
 

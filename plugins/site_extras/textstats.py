@@ -13,7 +13,7 @@ import hashlib
 import html as html_lib
 import re
 
-import buildcache
+from plugins import buildcache
 
 from . import reading
 

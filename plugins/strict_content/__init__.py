@@ -63,6 +63,35 @@ def _is_path(value) -> bool:
 _filter = _ReplacedByProblemLines()
 
 
+class _ProblemLinesNotTraceback(logging.Filter):
+    """Under Pelican's own CLI: the problem lines instead of a traceback.
+
+    ``pelican`` logs any exception that stops a build as CRITICAL with its traceback
+    (and ``pelican -r`` as a warning that keeps watching); for content problems the
+    author needs the ``path: field: message`` lines, one each, and nothing else. The
+    exit code stays Pelican's own (1).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if not isinstance(error, problems.ContentProblems):
+            error = next(
+                (a for a in record.args or () if isinstance(a, problems.ContentProblems)),
+                None,
+            )
+        if not isinstance(error, problems.ContentProblems):
+            return True
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        count = len(error.problems)
+        print(f"Build stopped: {count} content problem(s); nothing was written.", file=sys.stderr)
+        sys.stderr.flush()
+        return False
+
+
+_cli_filter = _ProblemLinesNotTraceback()
+
+
 def start_build(pelican) -> None:
     settings.apply_defaults(pelican.settings)
     _filter.held.clear()
@@ -113,6 +142,9 @@ def stop_on_problems(pelican) -> None:
 
 
 def register() -> None:
+    cli_logger = logging.getLogger("pelican")
+    if _cli_filter not in cli_logger.filters:
+        cli_logger.addFilter(_cli_filter)
     signals.initialized.connect(start_build)
     signals.readers_init.connect(use_strict_reader)
     signals.all_generators_finalized.connect(check_unique_outputs)

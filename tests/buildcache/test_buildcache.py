@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import types
 
-import buildcache
-from site_extras.textstats import TextStats
+from plugins import buildcache
+from plugins.site_extras.textstats import TextStats
 
 
 def _settings(tmp_path, load=True, keep=True) -> dict:
@@ -104,7 +104,7 @@ def test_text_stats_follow_the_settings_and_the_summary(tmp_path):
 
 
 def test_an_output_file_is_written_only_when_its_bytes_change(tmp_path):
-    from buildcache.output import write_if_changed
+    from plugins.buildcache.output import write_if_changed
 
     path = tmp_path / "feeds" / "new" / "all.atom.xml"  # folders made as needed
     assert write_if_changed(str(path), b"<feed/>") is True

@@ -7,7 +7,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from comments import model
+
+from plugins.comments import model
 
 LONDON = ZoneInfo("Europe/London")
 FIELDS = ("author", "date", "website", "reply_to")

@@ -6,9 +6,10 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
-from comments import sanitize
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from plugins.comments import sanitize
 
 HOSTILE = [
     "<script>alert(1)</script>",

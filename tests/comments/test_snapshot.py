@@ -7,8 +7,8 @@ import time
 from zoneinfo import ZoneInfo
 
 import pytest
-from comments import snapshot
 
+from plugins.comments import snapshot
 from tests.comments.conftest import write_comment
 from tests.sitebuild import build, free_port
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from openings.model import (
+
+from plugins.openings.model import (
     EMPLOYMENT_TYPES,
     FIELDS,
     MAX_REF_LENGTH,

@@ -6,8 +6,8 @@ import datetime
 import shutil
 
 import pytest
-from openings.model import FIELD_HELP
 
+from plugins.openings.model import FIELD_HELP
 from sitekit.new_opening import next_ref, write_new_opening
 from tests.openings.conftest import OPENINGS_FIXTURES, build_openings, job_postings, soup
 from tests.sitebuild import ROOT

@@ -269,7 +269,7 @@ def test_the_build_command_exits_non_zero_with_one_line_per_problem(tmp_path):
         f"OUTPUT_PATH = {str(tmp_path / 'output')!r}\n"
         f"CACHE_PATH = {str(tmp_path / 'cache')!r}\n"
         f"THEME = {str(ROOT / 'theme')!r}\n"
-        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
+        f"PLUGIN_PATHS = [{str(ROOT)!r}]\n"
         "COMMENTS_SNAPSHOT = False\n"
         f"OPENINGS_TODAY = {TODAY!r}\n",
         encoding="utf-8",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from fastbuild import collector
+from plugins.fastbuild import collector
 
 
 def _after_earlier_builds() -> tuple[int, int, int]:

@@ -36,8 +36,8 @@ def _build(content: Path, out: Path, *, fast: bool, load_cache: bool = False, **
         "FASTBUILD_WORKERS": 2,
         **extra,
     }
-    if "fastbuild" not in _plugins():
-        overrides["PLUGINS"] = [*_plugins(), "fastbuild"]
+    if "plugins.fastbuild" not in _plugins():
+        overrides["PLUGINS"] = [*_plugins(), "plugins.fastbuild"]
     report = build_site(SETTINGS, overrides)
     assert report.ok, report.problems + report.errors
     return report

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import markdown
 import pytest
-from fastbuild import inline_markdown
 
+from plugins.fastbuild import inline_markdown
 from tests.sitebuild import ROOT
 
 EXTENSIONS = [

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime
 import itertools
 
-from fastbuild.fingerprint import Digester
 from pelican.contents import Article
 from pelican.settings import DEFAULT_CONFIG
+
+from plugins.fastbuild.fingerprint import Digester
 
 
 def articles(count: int = 4) -> list[Article]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 
-from fastbuild.parallel import Share
+from plugins.fastbuild.parallel import Share
 
 
 def _shares(size: int, helpers: int = 1) -> list[Share]:

@@ -8,7 +8,8 @@ from collections import defaultdict
 from types import SimpleNamespace
 
 import pytest
-from site_extras.reading import related_by_tags
+
+from plugins.site_extras.reading import related_by_tags
 
 
 class Post(SimpleNamespace):

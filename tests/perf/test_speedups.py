@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pelican.utils
 import pytest
-from fastbuild import speedups
 from pelican.contents import Article
 from pelican.settings import DEFAULT_CONFIG
+
+from plugins.fastbuild import speedups
 
 FORMATS = [
     "%-d %B %Y", "%Y-%m-%d", "%a, %d %b %Y %H:%M:%S %z", "%-m/%-d/%y %%", "%Q %-Q x",

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import shutil
 
-import fastbuild
 import pytest
 
+from plugins import fastbuild
 from tests.sitebuild import FIXTURES, build
 
 BAD_POSTS = {

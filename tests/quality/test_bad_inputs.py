@@ -24,7 +24,7 @@ BAD = Path(__file__).parent / "bad_inputs"
 CASES = tomllib.loads((BAD / "cases.toml").read_text(encoding="utf-8"))["case"]
 TODAY = "2026-11-30"
 FIVE_MB = 5 * 1024 * 1024
-PLUGIN_OF_KIND = {"openings": "openings", "comments": "comments"}
+PLUGIN_OF_KIND = {"openings": "plugins.openings", "comments": "plugins.comments"}
 PROBLEM_LINE = re.compile(r"^error: content/\S.*?: [a-z_]+: \S")
 
 

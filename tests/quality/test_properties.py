@@ -197,8 +197,8 @@ def build_random_site(folder: str, post: str, opening: str, comment: str):
 
 
 def require_plugins() -> None:
-    require(importlib.util.find_spec("openings") is not None, "openings plugin missing")
-    require(importlib.util.find_spec("comments") is not None, "comments plugin missing")
+    require(importlib.util.find_spec("plugins.openings") is not None, "openings plugin missing")
+    require(importlib.util.find_spec("plugins.comments") is not None, "comments plugin missing")
 
 
 @pytest.mark.slow
@@ -304,7 +304,7 @@ def check_title(page_file: Path, kind: str, key: str, title: str) -> None:
 @BOUNDED
 @given(raw=opening_metadata, description=markdown_body)
 def test_random_opening_metadata_never_crashes_the_validator(raw, description):
-    model = import_or_require("openings.model")
+    model = import_or_require("plugins.openings.model")
     from pelican.utils import slugify
 
     result = model.parse_opening(
@@ -336,7 +336,7 @@ def test_random_opening_metadata_never_crashes_the_validator(raw, description):
     )
 )
 def test_random_comment_file_never_crashes_the_reader(data):
-    model = import_or_require("comments.model")
+    model = import_or_require("plugins.comments.model")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "random.md"
         path.write_bytes(data)

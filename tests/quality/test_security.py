@@ -455,7 +455,7 @@ def test_live_comment_widget_is_accessible(browser, policy_site, scheme):
 
 def test_control_characters_in_reader_text_never_reach_page_or_feed():
     """Isso stores whatever a reader pastes; XML feeds cannot carry control characters."""
-    sanitize = import_or_require("comments.sanitize")
+    sanitize = import_or_require("plugins.comments.sanitize")
     dirty = "Hi\x00 there\x08\x0b\x0c\x1b[31m<b>bold</b>\x7f\ufffe"
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", sanitize.comment_html(dirty))
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", sanitize.plain_text(dirty))

@@ -10,11 +10,12 @@ import logging
 import os
 
 import pytest
-import strict_content
 from pelican.contents import Article
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import process_translations
-from strict_content import problems
+
+from plugins import strict_content
+from plugins.strict_content import problems
 
 
 class _Lines(logging.Handler):
