@@ -77,9 +77,11 @@ JINJA_ENVIRONMENT = {
 PLUGIN_PATHS = ["."]
 PLUGINS = [
     "plugins.strict_content",
+    "plugins.schedule",
     "plugins.site_extras",
     "plugins.comments",
     "plugins.openings",
+    "plugins.subscriptions",
     "plugins.fastbuild",
 ]
 DEFAULT_PAGINATION = 8
@@ -160,3 +162,7 @@ SITEMAP_CHANGEFREQ = "weekly"
 # Public URL of the comment server; empty = archived comments only, no script.
 COMMENTS_URL = os.environ.get("COMMENTS_URL", "http://127.0.0.1:8080")
 COMMENTS_SNAPSHOT = False
+
+# -- Email subscriptions (the audience server, audience/) ----------------------------
+# Public URL of the audience server; empty = no sign-up forms, nothing else changes.
+AUDIENCE_URL = os.environ.get("AUDIENCE_URL", "http://127.0.0.1:8090")

@@ -15,6 +15,7 @@ DELETE_OUTPUT_DIRECTORY = True
 
 COMMENTS_URL = os.environ.get("COMMENTS_URL", "https://comments.okafor-talent.example")
 COMMENTS_SNAPSHOT = True
+AUDIENCE_URL = os.environ.get("AUDIENCE_URL", "https://audience.okafor-talent.example")
 
 # -- Publishing (invoke publish / rollback): each one overridable by the environment ---
 PUBLISH_TARGET = os.environ.get("PUBLISH_TARGET", "rsync")  # rsync | s3 | gh-pages
@@ -27,3 +28,5 @@ CLOUDFRONT_DISTRIBUTION_ID = os.environ.get("CLOUDFRONT_DISTRIBUTION_ID", "")
 GITHUB_PAGES_BRANCH = os.environ.get("GITHUB_PAGES_BRANCH", "gh-pages")
 GITHUB_PAGES_CNAME = os.environ.get("GITHUB_PAGES_CNAME", "")
 GITHUB_PAGES_REMOTE = os.environ.get("GITHUB_PAGES_REMOTE", "origin")  # empty = no push
+# The publish lock and what went live last (for --if-changed); empty = var/publish/
+PUBLISH_STATE_PATH = os.environ.get("PUBLISH_STATE_PATH", "")

@@ -5,6 +5,7 @@ Each task is thin: the work lives in ``sitekit`` so it is tested without invoke.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -57,11 +58,15 @@ def regenerate(c):
 
 @task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
 def serve(c, host=HOST, port=PORT):
-    """Serve output/ on http://127.0.0.1:8000 with the comment server on :8080."""
-    from sitekit.comments_server import comment_server_alongside
+    """Serve output/ on :8000 with the comment server (:8080), the audience server (:8090)
+    and, without SMTP_HOST, the mail catcher (:8025); Ctrl-C stops them all."""
+    from sitekit.audience.mailcatcher import mail_catcher_alongside
+    from sitekit.audience.server import audience_server_alongside
+    from sitekit.comments.server import comment_server_alongside
     from sitekit.devserver import serve_site
 
-    with comment_server_alongside():
+    catcher = contextlib.nullcontext() if os.environ.get("SMTP_HOST") else mail_catcher_alongside()
+    with comment_server_alongside(), catcher, audience_server_alongside():
         serve_site(OUTPUT, host, int(port))
 
 
@@ -74,7 +79,7 @@ def reserve(c):
 
 @task
 def up(c):
-    """Build the site, then serve it with the comment server: the local preview."""
+    """Build the site, then serve it with comments, subscriptions and a mail catcher."""
     build(c)
     serve(c)
 
@@ -117,13 +122,13 @@ def test(c, args=""):
     c.run(f'"{PYTHON}" -m pytest {args}', pty=False)
 
 
-# -- Comments (Isso): the work lives in sitekit/comments_*.py ------------------------
+# -- Comments (Isso): the work lives in sitekit/comments/ ------------------------
 
 
 @task(help={"config": "Isso config file (default comments-server/dev.cfg)"})
 def comments(c, config=""):
     """Run the Isso comment server on 127.0.0.1:8080 (database in var/) until Ctrl-C."""
-    from sitekit.comments_server import DEV_CONFIG, serve_comments
+    from sitekit.comments.server import DEV_CONFIG, serve_comments
 
     sys.exit(serve_comments(Path(config) if config else DEV_CONFIG))
 
@@ -133,7 +138,7 @@ ID_HELP = {"id": "comment id from comments-pending", "config": CONFIG_HELP}
 
 
 def _comments_config(config: str) -> Path:
-    from sitekit.comments_server import DEV_CONFIG
+    from sitekit.comments.server import DEV_CONFIG
 
     return Path(config) if config else DEV_CONFIG
 
@@ -141,7 +146,7 @@ def _comments_config(config: str) -> Path:
 @task(name="comments-pending", help={"config": CONFIG_HELP})
 def comments_pending(c, config=""):
     """List live comments waiting for approval (thread, author, date, text)."""
-    from sitekit import comments_commands
+    from sitekit.comments import commands as comments_commands
 
     sys.exit(comments_commands.list_pending(_comments_config(config)))
 
@@ -149,7 +154,7 @@ def comments_pending(c, config=""):
 @task(name="comments-approve", help=ID_HELP)
 def comments_approve(c, id, config=""):  # noqa: A002 - the name shown in `invoke --help`
     """Approve one pending comment: it appears on the site."""
-    from sitekit import comments_commands
+    from sitekit.comments import commands as comments_commands
 
     sys.exit(comments_commands.approve(id, _comments_config(config)))
 
@@ -157,7 +162,7 @@ def comments_approve(c, id, config=""):  # noqa: A002 - the name shown in `invok
 @task(name="comments-delete", help=ID_HELP)
 def comments_delete(c, id, config=""):  # noqa: A002
     """Delete one live comment."""
-    from sitekit import comments_commands
+    from sitekit.comments import commands as comments_commands
 
     sys.exit(comments_commands.delete(id, _comments_config(config)))
 
@@ -165,7 +170,7 @@ def comments_delete(c, id, config=""):  # noqa: A002
 @task(name="comments-backup", help={"config": CONFIG_HELP})
 def comments_backup(c, config=""):
     """Copy the comment database (safe while Isso runs) to var/backups/."""
-    from sitekit import comments_commands
+    from sitekit.comments import commands as comments_commands
 
     sys.exit(comments_commands.backup(_comments_config(config)))
 
@@ -173,7 +178,7 @@ def comments_backup(c, config=""):
 @task(name="comments-restore", help={"file": "a backup from var/backups/", "config": CONFIG_HELP})
 def comments_restore(c, file, config=""):
     """Put a backup back as the comment database (the current one is backed up first)."""
-    from sitekit import comments_commands
+    from sitekit.comments import commands as comments_commands
 
     sys.exit(comments_commands.restore(file, _comments_config(config)))
 
@@ -181,22 +186,29 @@ def comments_restore(c, file, config=""):
 @task(name="comments-export", help={"config": CONFIG_HELP})
 def comments_export(c, config=""):
     """Write approved live comments as archived files in content/comments/<slug>/."""
-    from sitekit import comments_commands
+    from sitekit.comments import commands as comments_commands
 
     sys.exit(comments_commands.export(_comments_config(config)))
 
 
 @task(
+    name="publish",
     help={
         "dry_run": "show what would change, change nothing",
         "target": "rsync, s3 or gh-pages (default: PUBLISH_TARGET)",
-    }
+        "if_changed": "skip upload and emails when the site is identical to what went live",
+        "no_updates": "do not mail subscribers after publishing",
+    },
 )
-def publish(c, dry_run=False, target=""):
-    """Build with publishconf.py, check the staged site, then deploy it atomically."""
+def publish(c, dry_run=False, target="", if_changed=False, no_updates=False):
+    """Build with publishconf.py, check the staged site, deploy it atomically, mail updates."""
     from sitekit.publish.cli import main
 
-    sys.exit(main((["--dry-run"] if dry_run else []) + (["--target", target] if target else [])))
+    args = ["--dry-run"] if dry_run else []
+    args += ["--target", target] if target else []
+    args += ["--if-changed"] if if_changed else []
+    args += ["--no-updates"] if no_updates else []
+    sys.exit(main(args))
 
 
 @task(help={"dry_run": "show which release would go live, change nothing"})
@@ -233,3 +245,70 @@ def bench(c, posts=1000, openings=-1, comments=-1, repeats=0, no_peer=False):
     args += ["--comments", str(comments)] if int(comments) >= 0 else []
     args += ["--repeats", str(repeats)] if int(repeats) > 0 else []
     sys.exit(main(args + (["--no-peer"] if no_peer else [])))
+
+
+# -- Email subscriptions (the audience server): the work lives in sitekit/audience/ -----
+
+
+@task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8090)"})
+def audience(c, host="127.0.0.1", port=8090):
+    """Run the audience server (sign-ups, preferences) with its database at AUDIENCE_DB."""
+    from sitekit.audience import commands
+
+    sys.exit(commands.serve(host, int(port)))
+
+
+@task(name="mail-catcher")
+def mail_catcher(c):
+    """Catch outgoing mail on 127.0.0.1:1025 into var/mail/, read it on :8025."""
+    from sitekit.audience import commands
+
+    sys.exit(commands.mail_catcher())
+
+
+@task(name="send-updates", help={"dry_run": "show who would get what, send nothing"})
+def send_updates(c, dry_run=False):
+    """Mail each confirmed subscriber the new posts and roles of output/ that match them."""
+    from sitekit.audience import commands
+
+    sys.exit(commands.send_updates(OUTPUT / "feeds" / "updates.json", dry_run=dry_run))
+
+
+@task
+def subscribers(c):
+    """Subscribers by state and topic, and the newest sign-ups."""
+    from sitekit.audience import commands
+
+    sys.exit(commands.subscribers())
+
+
+@task(name="subscribers-export", help={"email": "only this subscriber (default: all)"})
+def subscribers_export(c, email=""):
+    """JSON of everything held about one subscriber, or all of them."""
+    from sitekit.audience import commands
+
+    sys.exit(commands.export(email or None))
+
+
+@task(name="subscribers-delete", help={"email": "the address to erase"})
+def subscribers_delete(c, email):
+    """Erase a subscriber and what was sent to them."""
+    from sitekit.audience import commands
+
+    sys.exit(commands.delete(email))
+
+
+@task(name="subscribers-backup")
+def subscribers_backup(c):
+    """Copy the audience database (safe while the server runs) to var/backups/."""
+    from sitekit.audience import commands
+
+    sys.exit(commands.backup())
+
+
+@task(name="subscribers-restore", help={"file": "a backup from var/backups/"})
+def subscribers_restore(c, file):
+    """Put a backup back as the audience database (the current one is backed up first)."""
+    from sitekit.audience import commands
+
+    sys.exit(commands.restore(file))

@@ -99,8 +99,9 @@ def is_literal_secret(value: str) -> bool:
     text = _unquote(value)
     if len(text) < 4 or text.lower() in ALLOWED_VALUES or PLACEHOLDER.match(text):
         return False
-    # a function call computing the value (os.environ.get(...), secrets.token_hex(...))
-    return not re.fullmatch(r"[a-z_][a-z0-9_.]*\(.*\)", text, re.I)
+    # a function call computing the value (os.environ.get(...), secrets.token_hex(...)),
+    # also cut at its first comma by ASSIGNMENT
+    return not re.fullmatch(r"[a-z_][a-z0-9_.]*\(.*", text, re.I)
 
 
 def scan_text(text: str, path: str) -> list[Finding]:

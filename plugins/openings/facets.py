@@ -118,6 +118,16 @@ def build_facet_groups(
     return [group for group in groups if group.facets]
 
 
+def facet_values(opening: Opening) -> dict[str, tuple[str, ...]]:
+    """The filter values of one role, per group: what its card's data attributes hold."""
+    return {
+        "category": (opening.category_slug,),
+        "mode": (opening.work_mode,),
+        "location": opening.country_keys,
+        "type": opening.employment_type_slugs,
+    }
+
+
 def all_facets(groups: Iterable[FacetGroup]) -> list[Facet]:
     return [facet for group in groups for facet in group.facets]
 

@@ -12,7 +12,6 @@ import logging
 import os
 from dataclasses import replace
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from pelican.cache import FileStampDataCacher
 from pelican.generators import CachingGenerator
@@ -22,6 +21,7 @@ from pelican.utils import slugify
 
 from plugins.site_extras.jsonld import script_safe_json
 from plugins.strict_content import problems
+from plugins.strict_content.today import build_today
 
 from . import feeds
 from .facets import all_facets, build_facet_groups, reserved_slugs
@@ -33,20 +33,8 @@ logger = logging.getLogger(__name__)
 
 
 def today_for_build(settings: dict) -> datetime.date:
-    """OPENINGS_TODAY when set (reproducible builds), else today's date in TIMEZONE."""
-    value = settings.get("OPENINGS_TODAY")
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if value:
-        try:
-            return datetime.date.fromisoformat(str(value).strip())
-        except ValueError:
-            problems.report(
-                "settings", "OPENINGS_TODAY", f"cannot parse {value!r} (expected YYYY-MM-DD)"
-            )
-    return datetime.datetime.now(ZoneInfo(settings.get("TIMEZONE") or "UTC")).date()
+    """OPENINGS_TODAY, else BUILD_TODAY when set (reproducible builds), else today."""
+    return build_today(settings, "OPENINGS_TODAY")
 
 
 def _newest_first(opening: Opening):

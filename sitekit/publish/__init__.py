@@ -17,6 +17,7 @@ from typing import TextIO
 from sitekit.checks import check_site, development_origins
 
 from .report import Summary
+from .runs import last_published, publish_lock, remember_published, state_path, tree_digest
 from .staging import PublishError, staged_build
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -26,6 +27,8 @@ TARGETS = ("rsync", "s3", "gh-pages")
 __all__ = ["PublishError", "Summary", "TARGETS", "publish", "read_publish_settings", "rollback"]
 
 Deploy = Callable[[Path, bool, TextIO], Summary]
+# Runs after a successful (not dry) deploy with the staged site; returns lines to print.
+AfterDeploy = Callable[[Path], list[str]]
 
 
 def read_publish_settings(
@@ -42,25 +45,55 @@ def publish(
     settings_file: str | Path = DEFAULT_SETTINGS,
     overrides: dict | None = None,
     dry_run: bool = False,
+    if_changed: bool = False,
+    after_deploy: AfterDeploy | None = None,
     err: TextIO | None = None,
 ) -> Summary:
-    """Build, check and deploy; raise PublishError (with nothing deployed) on any problem."""
+    """Build, check and deploy; raise PublishError (with nothing deployed) on any problem.
+
+    One publish at a time (a second one refuses at once). ``if_changed``: when the
+    built site is byte-identical to what this machine last published to the same
+    destination, nothing is uploaded and ``after_deploy`` (the subscribers' mail) is
+    not run either.
+    """
     err = err or sys.stderr
     started = time.perf_counter()
     settings = read_publish_settings(settings_file, overrides)
-    target = target or settings.get("PUBLISH_TARGET") or ""
-    deploy = _deployer(target, settings, Path(settings_file).resolve().parent)
-    with staged_build(settings_file, overrides, err) as site_dir:
-        problems = check_site(site_dir, settings, forbidden_origins=development_origins())
-        for problem in problems:
-            print(f"error: {problem}", file=err)
-        if problems:
-            raise PublishError(
-                f"pre-flight checks found {len(problems)} problem(s); nothing was published"
-            )
-        summary = deploy(site_dir, dry_run, err)
+    state = state_path(settings)
+    with publish_lock(state):
+        target = target or settings.get("PUBLISH_TARGET") or ""
+        deploy = _deployer(target, settings, Path(settings_file).resolve().parent)
+        destination = destination_of(target, settings)
+        with staged_build(settings_file, overrides, err) as site_dir:
+            problems = check_site(site_dir, settings, forbidden_origins=development_origins())
+            for problem in problems:
+                print(f"error: {problem}", file=err)
+            if problems:
+                raise PublishError(
+                    f"pre-flight checks found {len(problems)} problem(s); nothing was published"
+                )
+            digest = tree_digest(site_dir)
+            if if_changed and digest == last_published(state, target, destination):
+                summary = Summary(destination=destination, dry_run=dry_run, unchanged_site=True)
+                summary.unchanged = len(list(site_dir.rglob("*")))
+            else:
+                summary = deploy(site_dir, dry_run, err)
+                if not dry_run:
+                    remember_published(state, target, destination, digest)
+                    if after_deploy is not None:
+                        summary.notes.extend(after_deploy(site_dir))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def destination_of(target: str, settings: dict) -> str:
+    """Where ``target`` ships to, as one string (the key of what was published last)."""
+    if target == "s3":
+        return f"s3://{settings.get('S3_BUCKET') or ''}/{settings.get('S3_PREFIX') or ''}"
+    if target == "gh-pages":
+        remote = settings.get("GITHUB_PAGES_REMOTE", "origin") or "(local)"
+        return f"{remote} {settings.get('GITHUB_PAGES_BRANCH') or 'gh-pages'}"
+    return str(settings.get("PUBLISH_DEST") or "")
 
 
 def rollback(

@@ -29,6 +29,7 @@ class Summary:
     seconds: float = 0.0
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
+    unchanged_site: bool = False  # --if-changed found nothing new: nothing was sent
 
     def plan_lines(self) -> list[str]:
         """One line per changed file: what a dry run prints."""
@@ -37,6 +38,11 @@ class Summary:
         ]
 
     def line(self) -> str:
+        if self.unchanged_site:
+            return (
+                f"Nothing to publish: the built site is identical to what went to "
+                f"{self.destination} last; nothing uploaded, no updates sent."
+            )
         if self.dry_run:
             return (
                 f"Dry run for {self.destination}, nothing changed: "

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sitekit.comments_server import (
+from sitekit.comments.server import (
     DEV_CONFIG,
     IssoServer,
     development_environment,

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from sitekit import comments_backup
-from sitekit.comments_moderation import approve_comment, delete_comment, pending_comments
+from sitekit.comments import backup as comments_backup
+from sitekit.comments.moderation import approve_comment, delete_comment, pending_comments
 from tests.comments.conftest import IssoClient
 
 pytestmark = pytest.mark.server

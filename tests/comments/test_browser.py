@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sitekit.comments_moderation import approve_comment, pending_comments
+from sitekit.comments.moderation import approve_comment, pending_comments
 from tests.browser import launch_chromium
 from tests.sitebuild import build
 

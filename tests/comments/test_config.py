@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from pelican.settings import read_settings
 
-from sitekit.comments_server import (
+from sitekit.comments.server import (
     CONFIG_DIR,
     DEV_CONFIG,
     PRODUCTION_CONFIG,

@@ -8,7 +8,7 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 
-from sitekit.comments_moderation import approve_comment, pending_comments
+from sitekit.comments.moderation import approve_comment, pending_comments
 from tests.comments.conftest import ARTICLE, reader_address, write_comment
 from tests.sitebuild import build
 

@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from bs4 import BeautifulSoup
 
-from sitekit import comments_commands, comments_export, comments_moderation
-from sitekit.comments_server import DEV_CONFIG, write_config
+from sitekit.comments import commands as comments_commands
+from sitekit.comments import export as comments_export
+from sitekit.comments import moderation as comments_moderation
+from sitekit.comments.server import DEV_CONFIG, write_config
 from tests.comments.conftest import add_comment, isso_database
 from tests.sitebuild import build
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from sitekit.comments_server import comment_server_alongside, is_answering, port_in_use
+from sitekit.comments.server import comment_server_alongside, is_answering, port_in_use
 from tests.comments.conftest import isso_config
 from tests.sitebuild import ROOT, free_port
 
@@ -42,7 +42,7 @@ import sys
 signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from sitekit.comments_server import comment_server_alongside
+from sitekit.comments.server import comment_server_alongside
 from sitekit.devserver import serve_site
 with comment_server_alongside(Path({config!r}), log_path=Path({log!r})):
     serve_site(Path({site!r}), "127.0.0.1", {port})
@@ -89,4 +89,5 @@ def test_site_and_comment_server_stop_together(tmp_path, how):
 def test_the_serve_task_runs_the_comment_server_alongside():
     source = (ROOT / "tasks.py").read_text(encoding="utf-8")
     serve = source[source.index("def serve(") : source.index("\n@task", source.index("def serve("))]
-    assert "with comment_server_alongside():" in serve and "serve_site(" in serve
+    assert "with comment_server_alongside()" in serve and "serve_site(" in serve
+    assert "audience_server_alongside()" in serve

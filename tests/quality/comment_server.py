@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from sitekit.comments_server import (
+from sitekit.comments.server import (
     PRODUCTION_CONFIG,
     IssoServer,
     is_answering,

@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from sitekit.comments_moderation import approve_comment
+from sitekit.comments.moderation import approve_comment
 from tests.quality.comment_server import gunicorn_isso
 from tests.sitebuild import ROOT
 

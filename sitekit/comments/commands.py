@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sitekit import comments_backup, comments_export, comments_moderation
-from sitekit.comments_server import BACKUP_DIR, DEV_CONFIG, ROOT, database_path
+from sitekit.comments import backup as comments_backup
+from sitekit.comments import export as comments_export
+from sitekit.comments import moderation as comments_moderation
+from sitekit.comments.server import BACKUP_DIR, DEV_CONFIG, ROOT, database_path
 
 COMMENTS_DIR = ROOT / "content" / "comments"
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sitekit.comments_moderation import LiveComment, approved_comments
+from sitekit.comments.moderation import LiveComment, approved_comments
 
 THREAD_SLUG = re.compile(r"/posts/(?P<slug>[A-Za-z0-9][A-Za-z0-9_.-]*)/?$")
 _URL = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 CONFIG_DIR = ROOT / "comments-server"
 DEV_CONFIG = CONFIG_DIR / "dev.cfg"
 PRODUCTION_CONFIG = CONFIG_DIR / "production.cfg"

@@ -1,0 +1,1 @@
+"""The comment server's care: running Isso, moderating, exporting, backing up."""
