@@ -312,3 +312,11 @@ def subscribers_restore(c, file):
     from sitekit.audience import commands
 
     sys.exit(commands.restore(file))
+
+
+@task(name="bench-audience")
+def bench_audience(c):
+    """Benchmark subscriptions: who gets what at 10,000 subscribers, SMTP rate, sign-ups."""
+    from bench.audience import main
+
+    sys.exit(main())

@@ -16,6 +16,12 @@ import os
 import isso.core
 from isso import config, make_app
 
+# The mail relay's SMTP_SECURITY (none | starttls | tls), as Isso spells it.
+_SECURITY = {"none": "none", "starttls": "starttls", "tls": "ssl"}
+os.environ.setdefault(
+    "ISSO_SMTP_SECURITY", _SECURITY.get(os.environ.get("SMTP_SECURITY", "starttls"), "starttls")
+)
+
 _purges_to_start = []
 _start_purge_thread = isso.core.ThreadedMixin.purge
 

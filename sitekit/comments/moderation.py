@@ -5,7 +5,7 @@ over HTTP. Why: it works whether or not the server is running, needs no admin
 password or signed moderation key in the terminal, and approve/delete go through
 the same code Isso's admin uses (delete keeps a placeholder when replies exist).
 The one thing skipped is Isso's "comment activated" signal, i.e. reply e-mails to
-other commenters, which this site does not enable (reply-notifications = false).
+other commenters: approving a reply to someone who asked for them says so.
 """
 
 from __future__ import annotations
@@ -96,6 +96,14 @@ def approve_comment(db_path: Path, comment_id: int) -> str:
         state = MODES.get(comment["mode"], f"mode {comment['mode']}")
         raise ModerationError(f"comment {comment_id} is not pending (it is {state})")
     db.comments.activate(int(comment_id))
+    parent = db.comments.get(comment["parent"]) if comment["parent"] else None
+    if parent is not None and parent["notification"]:
+        # Isso mails reply notifications when it activates a comment itself.
+        return (
+            f"approved comment {comment_id}; its parent's author asked to hear about "
+            "replies, and approval here does not mail them: approve with the link in "
+            "Isso's e-mail or in /admin/ when they should hear"
+        )
     return f"approved comment {comment_id}"
 
 

@@ -119,9 +119,20 @@ def is_answering(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+# SMTP_SECURITY (shared with the audience server) in Isso's words; isso_wsgi.py too.
+ISSO_SECURITY = {"none": "none", "starttls": "starttls", "tls": "ssl"}
+
+
+def with_isso_security(environ: Mapping[str, str]) -> dict[str, str]:
+    env = dict(environ)
+    if not env.get("ISSO_SMTP_SECURITY"):
+        env["ISSO_SMTP_SECURITY"] = ISSO_SECURITY.get(env.get("SMTP_SECURITY", ""), "starttls")
+    return env
+
+
 def development_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """The environment for a local server: a throwaway admin password if none is set."""
-    env = dict(environ)
+    env = with_isso_security(environ)
     if not env.get("ISSO_ADMIN_PASSWORD"):
         env["ISSO_ADMIN_PASSWORD"] = secrets.token_urlsafe(12)
     return env
@@ -136,7 +147,7 @@ def start_isso(
     timeout: float = 20.0,
 ) -> IssoServer:
     """Start Isso and return once it answers; raise with its log if it doesn't."""
-    env = dict(env if env is not None else os.environ)
+    env = with_isso_security(env if env is not None else os.environ)
     missing = missing_variables(config, env)
     if missing:
         raise CommentServerError(
@@ -236,7 +247,7 @@ def _terminate_as_exit() -> Iterator[None]:
 def serve_comments(config: Path = DEV_CONFIG) -> int:
     """`invoke comments`: run Isso in the foreground until Ctrl-C."""
     # Only the development config gets a made-up admin password; any other must be set.
-    env = development_environment() if config == DEV_CONFIG else dict(os.environ)
+    env = development_environment() if config == DEV_CONFIG else with_isso_security(os.environ)
     missing = missing_variables(config, env)
     if missing:
         print(f"error: {config.name}: set {', '.join(missing)} first", file=sys.stderr)

@@ -48,7 +48,7 @@ def test_production_is_moderated_guarded_and_notifies_by_mail():
     assert conf.getboolean("admin", "enabled")
     assert conf.get("general", "notify") == "smtp"
     for key in ("host", "port", "username", "password", "to", "from"):
-        assert conf.get("smtp", key).startswith("$ISSO_"), key
+        assert conf.get("smtp", key).startswith(("$ISSO_", "$SMTP_", "$MAIL_")), key
     assert conf.get("server", "listen").startswith("http://127.0.0.1:")
     assert conf.getboolean("general", "gravatar") is False
 
@@ -58,7 +58,10 @@ def test_no_secret_is_committed():
         conf = read_config(path)
         for section, key in SECRET_KEYS:
             if conf.has_option(section, key):
-                assert re.fullmatch(r"\$\{?ISSO_[A-Z_]+\}?", conf.get(section, key)), (path, key)
+                assert re.fullmatch(r"\$\{?(ISSO|SMTP)_[A-Z_]+\}?", conf.get(section, key)), (
+                    path,
+                    key,
+                )
     example = (CONFIG_DIR / "isso.env.example").read_text(encoding="utf-8")
     assert "change-me" in example
 
@@ -95,7 +98,7 @@ def test_systemd_unit_runs_gunicorn_with_the_env_file():
 
 def test_unset_variables_stop_the_server_before_it_starts(tmp_path):
     assert set(missing_variables(PRODUCTION_CONFIG, {})) >= {
-        "ISSO_ADMIN_PASSWORD", "ISSO_SMTP_PASSWORD", "ISSO_HASH_SALT"
+        "ISSO_ADMIN_PASSWORD", "SMTP_PASSWORD", "ISSO_HASH_SALT"
     }  # fmt: skip
     with pytest.raises(CommentServerError, match="ISSO_ADMIN_PASSWORD"):
         start_isso(PRODUCTION_CONFIG, env={}, cwd=tmp_path)

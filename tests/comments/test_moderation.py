@@ -143,3 +143,17 @@ def test_export_writes_archived_files_that_build(tmp_path, db, db_path, content)
     assert exported.find("strong").get_text() == "markdown"
     nested = exported.find_parent("li").find("ol", class_="comment-replies")
     assert nested.find(id=f"comment-isso-{reply}") is not None
+
+
+def test_approving_a_reply_someone_waits_for_says_it_mails_nobody(db, db_path):
+    asked = add_comment(
+        db, "/posts/t/", "Part-time possible?", mode=1, created=T0,
+        author="Priya", email="priya@example.org", notification=1,
+    )  # fmt: skip
+    quiet = add_comment(db, "/posts/t/", "Thanks!", mode=1, created=T0, author="Jonas")
+    reply = add_comment(db, "/posts/t/", "Yes.", mode=2, created=T0 + 60, parent=asked)
+    other = add_comment(db, "/posts/t/", "You're welcome.", mode=2, created=T0 + 60, parent=quiet)
+    message = comments_moderation.approve_comment(db_path, reply)
+    assert message.startswith(f"approved comment {reply}; its parent's author asked")
+    assert "/admin/" in message
+    assert comments_moderation.approve_comment(db_path, other) == f"approved comment {other}"

@@ -30,12 +30,13 @@ COMMENTS_SERVER_DIR = ROOT / "comments-server"
 DUMMY_ENVIRONMENT = {
     "ISSO_ADMIN_PASSWORD": "test-admin-password",
     "ISSO_HASH_SALT": "test-salt",
-    "ISSO_SMTP_HOST": "127.0.0.1",
-    "ISSO_SMTP_PORT": "25",
-    "ISSO_SMTP_USERNAME": "test",
-    "ISSO_SMTP_PASSWORD": "test",
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_PORT": "25",
+    "SMTP_USERNAME": "test",
+    "SMTP_PASSWORD": "test",
+    "MAIL_FROM": "test@example.com",
+    "ISSO_SMTP_SECURITY": "none",
     "ISSO_NOTIFY_TO": "test@example.invalid",
-    "ISSO_NOTIFY_FROM": "test@example.invalid",
 }
 
 

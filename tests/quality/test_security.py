@@ -490,7 +490,7 @@ def test_secret_scanner_finds(path, text, kind):
     "path, text",
     [
         ("isso.cfg", "password = $ISSO_ADMIN_PASSWORD"),
-        ("isso.env.example", "ISSO_SMTP_PASSWORD=change-me"),
+        ("isso.env.example", "SMTP_PASSWORD=change-me"),
         ("tests/conftest.py", "aws_secret_access_key = 'testing'"),
         ("settings.py", "SECRET = os.environ.get('SECRET')"),
         ("notes.md", "password = hunter2-in-prose-is-not-config"),
