@@ -15,6 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _setting(text: str) -> tuple[str, object]:
+    name, _, value = text.partition("=")
+    return name, json.loads(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--settings", default=str(ROOT / "pelicanconf.py"))
@@ -23,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", required=True)
     parser.add_argument("--load-cache", action="store_true", help="a warm rebuild")
     parser.add_argument("--today", default="2026-11-30", help="OPENINGS_TODAY")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=JSON", help="one more setting"
+    )
     args = parser.parse_args(argv)
 
     sys.path[:0] = [str(ROOT)]
@@ -38,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             "CACHE_CONTENT": True,
             "COMMENTS_SNAPSHOT": False,
             "OPENINGS_TODAY": args.today,
+            **dict(_setting(text) for text in args.set),
         },
     )
     stats = {}

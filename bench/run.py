@@ -36,6 +36,12 @@ SITENAME = "Bench"
 TIMEZONE = "Europe/London"
 """
 
+# Each feature's own cost: the cold build without it, every round, beside the full one.
+FEATURES_OFF = {
+    "subscriptions (forms, manifest)": {"AUDIENCE_URL": ""},
+    "scheduled posts": {"SCHEDULE_FUTURE_POSTS": False},
+}
+
 TARGETS = {
     "cold_vs_vanilla": 1.0,  # ours / vanilla, cold builds
     "warm_vs_cold": 0.35,  # ours warm / ours cold
@@ -98,27 +104,30 @@ def snapshot_project(site: Path) -> Path:
     return project
 
 
-def build_ours(site: Path, round_number: int, warm: bool) -> Run:
+def build_ours(site: Path, round_number: int, warm: bool, feature_off: str | None = None) -> Run:
     """A fresh, empty output and cache folder per round (cold); the same ones again (warm).
 
     Nothing is deleted between measured builds: deleting thousands of files keeps the
     disk busy for a while and would slow whichever build comes next.
     """
-    output = site / "runs" / f"ours-{round_number}" / "output"
-    cache = site / "runs" / f"ours-{round_number}" / "cache"
+    folder = f"ours-{round_number}" + (f"-without-{len(feature_off)}" if feature_off else "")
+    output = site / "runs" / folder / "output"
+    cache = site / "runs" / folder / "cache"
     project = site / "project"
     command = [PYTHON, "-m", "bench.child", "--settings", str(project / "pelicanconf.py"),
                "--content", str(site / "content"), "--output", str(output),
                "--cache", str(cache)]  # fmt: skip
     if warm:
         command.append("--load-cache")
+    for name, value in FEATURES_OFF.get(feature_off, {}).items():
+        command += ["--set", f"{name}={json.dumps(value)}"]
     seconds, rss, code, stdout, stderr = _run_measured(command, project)
     try:
         details = json.loads(stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         details = {"ok": False, "problems": [stderr[-2000:]]}
     return Run(
-        kind="ours-warm" if warm else "ours-cold",
+        kind=f"without:{feature_off}" if feature_off else "ours-warm" if warm else "ours-cold",
         seconds=seconds,
         peak_rss_mb=rss,
         worker_peak_rss_mb=details.get("worker_peak_rss_kb", 0) / 1024,
@@ -155,11 +164,18 @@ def summarise(runs: list[Run], posts: int, peer: bool) -> dict:
         "ours_cold_s": round(cold, 2),
         "ours_warm_s": round(warm, 2),
         "ours_posts_per_s": round(posts / cold, 1),
-        "ours_peak_rss_mb": round(max(r.peak_rss_mb for r in runs if r.kind != "vanilla-cold"), 1),
+        "ours_peak_rss_mb": round(
+            max(r.peak_rss_mb for r in runs if r.kind in ("ours-cold", "ours-warm")), 1
+        ),
         "ours_worker_peak_rss_mb": round(
             max((r.worker_peak_rss_mb for r in runs if r.kind != "vanilla-cold"), default=0), 1
         ),
         "warm_vs_cold": round(warm / cold, 3),
+        "feature_cost_s": {
+            feature: round(cold - median(runs, f"without:{feature}"), 3)
+            for feature in FEATURES_OFF
+            if any(r.kind == f"without:{feature}" for r in runs)
+        },
     }
     if peer:
         vanilla = median(runs, "vanilla-cold")
@@ -223,6 +239,11 @@ def table(summary: dict, params: dict, scaling: dict | None) -> str:
             f"| Cold build, {posts:,} vs {scaling['posts']:,} posts | "
             f"{summary['ours_cold_s']:.2f} | ({scaling['ours_cold_s']:.2f} s, {scaling['date']}) | "
             f"{scaling['ratio']:.2f}× | ≤ 11×: {verdict(scaling['ratio'], 11)} |"
+        )
+    for feature, cost in summary.get("feature_cost_s", {}).items():
+        share = cost / summary["ours_cold_s"] if summary["ours_cold_s"] else 0.0
+        lines.append(
+            f"| Feature cost, {feature} (s, cold) | {cost:+.2f} | | {share:+.1%} of cold | |"
         )
     return "\n".join(lines)
 
@@ -298,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
                     runs.append(build_ours(workdir, round_number, warm=False))
                     edit_one_post(site, round_number)
                     runs.append(build_ours(workdir, round_number, warm=True))
+                    for feature in FEATURES_OFF:
+                        runs.append(build_ours(workdir, round_number, False, feature))
             for run in runs[first_of_round:]:
                 flag = "" if run.ok else "  FAILED: " + json.dumps(run.details)[:500]
                 print(f"  round {round_number + 1}: {run.kind:12} {run.seconds:7.2f} s "
