@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,25 @@ def _quiet_console() -> None:
     log.console.quiet = True
 
 
+TRACEBACK_VARIABLE = "SITEKIT_TRACEBACK"
+
+
+def report_unexpected(what: str, error: BaseException, stream=sys.stderr) -> None:
+    """An error that is not the author's: one line saying it is a bug, or the traceback.
+
+    Content problems never come here (they are lines of their own); anything else is a
+    bug in the code, and hiding its traceback would hide where it is.
+    """
+    if os.environ.get(TRACEBACK_VARIABLE, "") not in ("", "0"):
+        traceback.print_exception(error, file=stream)
+    print(f"error: {what} failed: {type(error).__name__}: {error}", file=stream)
+    print(
+        f"error: this is a bug, not a problem in your files; run again with --traceback "
+        f"(or {TRACEBACK_VARIABLE}=1) to see where it happened",
+        file=stream,
+    )
+
+
 def print_report(report: BuildReport, stream=sys.stderr) -> None:
     for line in report.problems:
         print(f"error: {line}", file=stream)
@@ -111,19 +131,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fatal-warnings", action="store_true", help="fail the build on any warning"
     )
+    parser.add_argument(
+        "--traceback", action="store_true", help="show the full traceback of an unexpected error"
+    )
     args = parser.parse_args(argv)
+    if args.traceback:
+        os.environ[TRACEBACK_VARIABLE] = "1"
     overrides = {"OUTPUT_PATH": os.path.abspath(args.output)} if args.output else None
     try:
         report = build_site(args.settings, overrides)
-    except Exception as error:  # last line of defence: one line, no traceback
-        print(f"error: build failed: {type(error).__name__}: {error}", file=sys.stderr)
+    except Exception as error:  # last line of defence: a bug, said as one
+        report_unexpected("build", error)
         return 2
     print_report(report)
     if report.failed(args.fatal_warnings):
         count = len(report.problems) + len(report.errors)
         if args.fatal_warnings:
             count += len(report.warnings)
-        print(f"Build failed: {count} problem(s); nothing was published.", file=sys.stderr)
+        print(f"Build failed: {count} problem(s); nothing was written.", file=sys.stderr)
         return 1
     rel = os.path.relpath(report.output_path)
     print(f"Built {rel}/ in {report.seconds:.2f} s.", file=sys.stderr)

@@ -495,8 +495,10 @@ def main(argv: list[str] | None = None) -> int:
     except PublishError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except Exception as error:  # one line for the author, never a traceback
-        print(f"error: check failed: {type(error).__name__}: {error}", file=sys.stderr)
+    except Exception as error:  # a bug, said as one
+        from sitekit.build import report_unexpected
+
+        report_unexpected("check", error)
         return 2
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)

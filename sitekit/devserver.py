@@ -73,8 +73,13 @@ def serve_with_livereload(
         status = "failed" if report.failed() else f"rebuilt in {report.seconds:.2f} s"
         print(status, flush=True)
 
+    from sitekit.watch import restart_with_new_code
+
     rebuild()
     server = Server()
-    for pattern in ("content/**/*", "theme/**/*", "pelicanconf.py"):
+    for pattern in ("content/**/*", "theme/**/*"):
         server.watch(str(root / pattern), rebuild)
+    # New code needs a new process: the build would otherwise run what was imported.
+    for pattern in ("plugins/**/*.py", "pelicanconf.py"):
+        server.watch(str(root / pattern), lambda: restart_with_new_code("a plugin or settings"))
     server.serve(host=host, port=port, root=str(site_dir), open_url_delay=None)

@@ -64,9 +64,27 @@ def plugin_folders(settings: dict) -> list[str]:
     return sorted(folders)
 
 
+# Digest of each plugin folder as it was when this process loaded it (or, for a
+# package that does not say, first used it): the code that actually runs. A file
+# edited afterwards (a watcher rebuilding in one process) does not change the key, so
+# a later fresh build never trusts output made by the old code.
+_code_as_loaded: dict[str, str] = {}
+
+
+def remember_loaded_code(package_file: str) -> None:
+    """Called by a plugin package as it is imported: its code digest, as loaded."""
+    folder = os.path.dirname(os.path.abspath(package_file))
+    _code_as_loaded.setdefault(folder, digest_files([folder], (".py",)))
+
+
 def plugin_code_digest(settings: dict) -> str:
-    """Digest of the Python code of every plugin the site loads."""
-    return digest_files(plugin_folders(settings), (".py",))
+    """Digest of the Python code of every plugin the site loads, as loaded."""
+    parts = []
+    for folder in plugin_folders(settings):
+        if folder not in _code_as_loaded:
+            _code_as_loaded[folder] = digest_files([folder], (".py",))
+        parts.append(_code_as_loaded[folder])
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
 
 
 def code_digest(module_file: str, libraries: tuple[str, ...] = ()) -> str:

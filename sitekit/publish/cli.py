@@ -7,8 +7,11 @@ dry-run plan and the summary go to stdout.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+
+from sitekit.build import TRACEBACK_VARIABLE, report_unexpected
 
 from . import (
     DEFAULT_SETTINGS,
@@ -36,7 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-updates", action="store_true", help="do not mail subscribers after publishing"
     )
     parser.add_argument("--settings", default=str(DEFAULT_SETTINGS))
+    parser.add_argument(
+        "--traceback", action="store_true", help="show the full traceback of an unexpected error"
+    )
     args = parser.parse_args(argv)
+    if args.traceback:
+        os.environ[TRACEBACK_VARIABLE] = "1"
     updates = _UpdatesAfterDeploy(args.settings)
     try:
         if args.action == "rollback":
@@ -55,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"error: {args.action} interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # last line of defence: one line, no traceback
-        print(f"error: {args.action} failed: {type(error).__name__}: {error}", file=sys.stderr)
+    except Exception as error:  # last line of defence: a bug, said as one
+        report_unexpected(args.action, error)
         return 2
     if summary.dry_run:
         for line in summary.plan_lines():

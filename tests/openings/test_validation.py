@@ -289,7 +289,7 @@ def test_the_build_command_exits_non_zero_with_one_line_per_problem(tmp_path):
         "\n".join(errors)
     )
     assert not any("Traceback" in line for line in err)
-    assert err[-1] == f"Build failed: {len(CASES)} problem(s); nothing was published."
+    assert err[-1] == f"Build failed: {len(CASES)} problem(s); nothing was written."
 
 
 def test_a_bad_openings_today_setting_is_reported(tmp_path):
