@@ -14,7 +14,11 @@
 - Two quadratic or repeated computations of Pelican itself are made cheap
   (``speedups.py``).
 - Python's cycle collector runs less often during a build (``collector.py``).
-``FAST_BUILD = False`` turns all of it off; tests/perf compares both builds byte by byte.
+``FAST_BUILD = False`` turns all of it off; tests/perf compares both builds byte by byte,
+for this site and for a plain Pelican site (tests/fixtures/plain_pelican).
+Whatever cannot be sped up safely is left to Pelican, and the build says so in one INFO
+line per kind (``fallbacks.py``). A build that did not load the plugin (in a process
+where an earlier build did) is left entirely alone.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from __future__ import annotations
 import logging
 import os
 
+import pelican
 from jinja2 import FileSystemBytecodeCache
 from pelican import signals
 from pelican.generators import StaticGenerator
 
 from plugins.buildcache import plugin_code_digest
 
-from . import collector, inline_markdown, parallel, preread, settings, speedups
+from . import collector, fallbacks, inline_markdown, parallel, preread, settings, speedups
 from .fingerprint import package_versions, settings_digest
 from .reading import use_fast_readers
 from .static import copy_only_changed
@@ -41,17 +46,28 @@ _writers: list[FastWriter] = []
 _cache_inputs_now: list[str] = []
 
 
-def start_build(pelican) -> None:
-    settings.apply_defaults(pelican.settings)
-    preread.start_build(pelican.settings)
+def start_build(site) -> None:
+    site_settings = site.settings
+    if settings.loaded(site_settings):  # a build without the plugin keeps its settings
+        settings.apply_defaults(site_settings)
+        if site_settings["FAST_BUILD"] and not settings.supported_pelican():
+            logger.info(
+                "fastbuild: off, the build is plain Pelican's: written for Pelican %s.x, "
+                "this is Pelican %s",
+                settings.PELICAN_SERIES,
+                pelican.__version__,
+            )
+    fast = settings.enabled(site_settings)
+    fallbacks.start_build()
+    preread.start_build(site_settings)
     _writers.clear()
     _cache_inputs_now.clear()
     remember_folders(False)  # whatever an earlier (failed) build left
-    speedups.activate(settings.enabled(pelican.settings))
-    inline_markdown.activate(settings.enabled(pelican.settings))
-    if settings.enabled(pelican.settings):
+    speedups.activate(fast)
+    inline_markdown.activate(fast)
+    if fast:
         collector.start()
-        _guard_content_cache(pelican.settings)
+        _guard_content_cache(site_settings)
 
 
 def _cache_inputs(site_settings: dict) -> str:
@@ -142,8 +158,8 @@ def _sources_read(generators) -> None:
     preread.finish()  # no reader process is left running while pages are written
 
 
-def provide_writer(pelican):
-    if not settings.enabled(pelican.settings):
+def provide_writer(site):
+    if not settings.enabled(site.settings):
         return None
     return _RememberedFastWriter
 
@@ -154,13 +170,14 @@ class _RememberedFastWriter(FastWriter):
         _writers.append(self)
 
 
-def finish_build(pelican) -> None:
-    if not settings.enabled(pelican.settings):
+def finish_build(site) -> None:
+    if not settings.enabled(site.settings):
         return
     for writer in _writers:
         writer.finish()
-    _remember_cache_inputs(pelican.settings)
+    _remember_cache_inputs(site.settings)
     collector.finish()
+    fallbacks.report()
 
 
 def build_stats() -> dict:

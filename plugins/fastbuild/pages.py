@@ -10,7 +10,6 @@ date). If any of them changes, the key changes and the page is rendered.
 from __future__ import annotations
 
 import datetime
-import logging
 import os
 import pickle
 
@@ -18,6 +17,7 @@ from jinja2 import TemplateNotFound, meta, nodes
 
 from plugins.buildcache import digest_files, plugin_code_digest
 
+from . import fallbacks
 from .fingerprint import (
     Digester,
     Unstable,
@@ -26,9 +26,8 @@ from .fingerprint import (
     settings_digest,
 )
 
-logger = logging.getLogger(__name__)
-
 MEMO_FILE = "fastbuild-pages.pickle"
+_ALWAYS_RENDERED = "pages rendered on every build"
 _MISSING = b"<missing>"
 _MEMO_FORMAT = 1
 
@@ -53,11 +52,16 @@ def site_key(settings: dict, context: dict) -> bytes:
 
 
 def uses_relocating_links(context: dict) -> bool:
-    """{attach} moves static files while pages render: such builds render every page."""
+    """{attach} moves a static file when a page first shows the link (in any process).
+
+    Such builds render every page, in the build process (a summary can hold one too).
+    """
     for content in context.get("generated_content", {}).values():
-        text = getattr(content, "_content", None) or ""
-        if "{attach}" in text or "|attach|" in text:
-            return True
+        texts = [getattr(content, "_content", None)]
+        texts += list((getattr(content, "metadata", None) or {}).values())
+        for text in texts:
+            if isinstance(text, str) and ("{attach}" in text or "|attach|" in text):
+                return True
     return False
 
 
@@ -164,6 +168,12 @@ class PageKeys:
             inputs = self._inputs[id(environment)] = TemplateInputs(environment)
         found = inputs.of(template.name) if template.name else None
         if found is None:
+            fallbacks.note(
+                _ALWAYS_RENDERED,
+                "the template passes its whole context to a function, or includes a "
+                "template chosen while rendering",
+                template.name or localcontext.get("output_file", ""),
+            )
             return None
         names, sources = found
         hasher = new_hash()
@@ -175,8 +185,9 @@ class PageKeys:
                 hasher.update(
                     name.encode() + b"=" + self._variable(name, localcontext, environment)
                 )
-        except Unstable as why:
-            logger.debug("fastbuild: %s is always rendered: %s", template.name, why)
+        except Unstable as error:
+            why = f"a value it shows cannot be keyed ({error})"
+            fallbacks.note(_ALWAYS_RENDERED, why, localcontext.get("output_file", ""))
             return None
         return hasher.digest()
 
@@ -206,8 +217,9 @@ class PageKeys:
         try:
             for element in list(elements)[:limit]:
                 hasher.update(self.digester.value(element))
-        except Unstable as why:
-            logger.debug("fastbuild: feed %s is always written: %s", path, why)
+        except Unstable as error:
+            why = f"an entry cannot be keyed ({error})"
+            fallbacks.note("feeds built on every build", why, path)
             return None
         return hasher.digest()
 

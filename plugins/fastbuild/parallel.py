@@ -28,9 +28,9 @@ import threading
 
 from pelican.plugins import signals
 
-from .preread import _portable_record, _worker_count
-
-logger = logging.getLogger(__name__)
+from . import fallbacks
+from .pages import uses_relocating_links
+from .processes import portable_record, worker_count
 
 # Signals whose receivers act on written output: only the build process sends them.
 _MUTED_IN_HELPERS = (signals.content_written, signals.feed_generated, signals.feed_written)
@@ -135,6 +135,7 @@ class Helpers:
 
 
 _PAGE_SOURCES = ("articles", "drafts", "openings")
+_ALONE = "pages rendered by the build process alone"
 
 
 def _page_sources(generator) -> int:
@@ -145,15 +146,22 @@ def _page_sources(generator) -> int:
 def with_helpers(generate_output, generate_pages, writer, generator) -> None:
     """Run ``generate_output(writer)`` while helpers render part of its pages."""
     settings = writer.settings
-    helpers_wanted = _worker_count(settings) - 1
+    helpers_wanted = worker_count(settings) - 1
     content = _page_sources(generator)
     usable = (
         helpers_wanted >= 1
         and writer.share is None
         and content >= int(settings.get("FASTBUILD_PARALLEL_MIN_FILES", 48))
-        and "fork" in multiprocessing.get_all_start_methods()
     )
-    if not usable:
+    if usable and "fork" not in multiprocessing.get_all_start_methods():
+        fallbacks.note(_ALONE, "this system cannot fork")
+        usable = False
+    if usable and uses_relocating_links(generator.context):
+        # The first page to show such a link moves the file: in a helper, the build
+        # process would never know and copy the file to where it was.
+        fallbacks.note(_ALONE, "{attach} links move static files while pages render")
+        usable = False
+    if not usable:  # one process, or a site too small to be worth forking for
         generate_output(writer)
         return
     context = multiprocessing.get_context("fork")
@@ -172,7 +180,10 @@ def with_helpers(generate_output, generate_pages, writer, generator) -> None:
             helpers.processes.append(process)
             helpers.receivers.append(receiver)
     except OSError as error:  # cannot fork: everything is rendered here
-        logger.debug("fastbuild: no render helpers: %r", error)
+        fallbacks.note(
+            _ALONE,
+            f"no render helper could be started ({type(error).__name__}: {error})",
+        )
         helpers.stop()
         generate_output(writer)
         return
@@ -236,6 +247,6 @@ def _log_only_for_pages(share: Share) -> None:
 
     def handle(self, record: logging.LogRecord) -> None:
         if share.current is not None:
-            share.current.append(_portable_record(record))
+            share.current.append(portable_record(record))
 
     logging.Logger.handle = handle

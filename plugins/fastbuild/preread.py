@@ -7,7 +7,11 @@ metadata, the content problems it reported and the log records it emitted. When
 Pelican then asks for a file, the reader replays those problems and records in the
 parent, in Pelican's order, and returns the result, or raises the same exception.
 So the author sees exactly the lines a serial build prints, and a file that changed
-in the meantime, or anything a worker could not send back, is simply read again.
+in the meantime, or anything a worker could not send back, is simply read again
+(and said so: ``fallbacks.py``).
+
+A reader takes part by mixing in ``PrereadMixin`` (``reading.py`` makes such readers):
+its ``read_here`` is what a worker runs, its ``read`` takes the worker's result.
 """
 
 from __future__ import annotations
@@ -23,14 +27,32 @@ from dataclasses import dataclass, field
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import URLWrapper
 
+from . import fallbacks
+from .processes import portable_record, replay_record, worker_count
+
 try:  # the site's one error type for content problems (plugins/strict_content)
     from plugins.strict_content import problems as content_problems
 except ImportError:  # pragma: no cover - fastbuild also works without it
     content_problems = None
 
-logger = logging.getLogger(__name__)
-
 _CHUNK = 8  # files per task: small enough to balance the workers, big enough to batch
+_READ_HERE = "sources read in the build process"
+
+
+class PrereadMixin:
+    """A reader that serves a file from the parallel pre-pass when it has it.
+
+    Mixed in before the reader class: ``read_here`` is the reader's own ``read``.
+    """
+
+    def read(self, source_path):
+        found = take(source_path, self)
+        if found is None:
+            return self.read_here(source_path)
+        return found.replay()
+
+    def read_here(self, source_path):
+        return super().read(source_path)
 
 
 @dataclass
@@ -48,7 +70,7 @@ class PrereadFile:
     def replay(self):
         """Log, report and return (or raise) exactly what reading it here would have."""
         for record in self.records:
-            logging.getLogger(record.name).handle(record)
+            replay_record(record)
         if content_problems is not None:
             for problem in self.problems:
                 content_problems.report(problem.path, problem.field, problem.message)
@@ -105,7 +127,10 @@ def take(path: str, reader) -> PrereadFile | None:
     if path in _build.pending:
         _collect(_build.pending[path], reader.settings)
     found = _build.results.pop(path, None)
-    if found is None or found.stamp != _stamp(path):
+    if found is None:
+        return None
+    if found.stamp != _stamp(path):
+        fallbacks.note(_READ_HERE, "they changed while a worker read them", path)
         return None
     return found
 
@@ -119,7 +144,13 @@ def _collect(future, settings: dict) -> None:
         for item in _Unpickler(io.BytesIO(future.result()), settings).load():
             _build.results[item.path] = item
     except Exception as error:  # a worker died, say: these sources are read here
-        logger.debug("fastbuild: parallel reading failed, reading serially: %r", error)
+        why = f"their worker failed ({type(error).__name__}: {error})"
+        for path in paths:
+            fallbacks.note(_READ_HERE, why, path)
+    else:
+        for path in paths:
+            if path not in _build.results:  # the worker could not send it back
+                fallbacks.note(_READ_HERE, "a worker's result could not be sent back", path)
     if not _build.pending:
         finish()
 
@@ -137,8 +168,6 @@ def _sources_to_read() -> dict[str, object]:
 
     In the order Pelican will ask for them (it walks the same set of names).
     """
-    from .reading import PrereadMixin
-
     jobs: dict[str, object] = {}
     for generator in _build.generators:
         if isinstance(generator, ArticlesGenerator):
@@ -168,26 +197,22 @@ def _cached(readers, path: str) -> bool:
     return readers.get_cached_data(path, None) is not None
 
 
-def _worker_count(settings: dict) -> int:
-    wanted = int(settings.get("FASTBUILD_WORKERS") or 0)
-    if wanted > 0:
-        return wanted
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _run(settings: dict) -> None:
     jobs = _sources_to_read()
-    workers = min(_worker_count(settings), max(1, len(jobs) // _CHUNK))
+    wanted = worker_count(settings)
+    # Fewer files than chunks for every worker (a small site told to go parallel by a
+    # low FASTBUILD_PARALLEL_MIN_FILES): smaller chunks, so each worker still has some.
+    chunk_size = max(1, min(_CHUNK, len(jobs) // wanted))
+    workers = min(wanted, max(1, len(jobs) // chunk_size))
     if len(jobs) < int(settings.get("FASTBUILD_PARALLEL_MIN_FILES", 48)) or workers < 2:
-        return
+        return  # a choice, not a fallback: forking would cost more than it saves
     if "fork" not in multiprocessing.get_all_start_methods():
-        return  # workers must inherit the configured readers; spawn would rebuild them
+        # Workers must inherit the configured readers; spawn would rebuild them.
+        fallbacks.note("Markdown sources read one by one", "this system cannot fork")
+        return
     # Chunks in the order Pelican asks: it builds its content while workers read on.
     paths = list(jobs)
-    chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+    chunks = [paths[i : i + chunk_size] for i in range(0, len(paths), chunk_size)]
     global _jobs
     _jobs = jobs  # read by the forked workers
     try:
@@ -199,7 +224,8 @@ def _run(settings: dict) -> None:
                 _build.pending[path] = future
         _build.workers_used = workers
     except Exception as error:  # cannot start workers: every source is read here
-        logger.debug("fastbuild: no parallel reading: %r", error)
+        why = f"no worker could be started ({type(error).__name__}: {error})"
+        fallbacks.note("Markdown sources read one by one", why)
         finish()
 
 
@@ -225,17 +251,19 @@ def _read_chunk(paths: list[str]) -> bytes:
     try:
         _Pickler(buffer).dump(items)
     except Exception:  # something unpicklable: send what can be sent, one by one
-        kept = []
-        for item in items:
-            try:
-                _Pickler(io.BytesIO()).dump(item)
-            except Exception as error:  # the parent reads this file itself
-                logger.debug("fastbuild: %s read again in the build process: %r", item.path, error)
-            else:
-                kept.append(item)
+        # The build process reads the others itself (and says so).
+        kept = [item for item in items if _sendable(item)]
         buffer = io.BytesIO()
         _Pickler(buffer).dump(kept)
     return buffer.getvalue()
+
+
+def _sendable(item: PrereadFile) -> bool:
+    try:
+        _Pickler(io.BytesIO()).dump(item)
+    except Exception:
+        return False
+    return True
 
 
 def _read_one(path: str) -> PrereadFile:
@@ -249,22 +277,9 @@ def _read_one(path: str) -> PrereadFile:
         item.error = error
     if content_problems is not None:
         item.problems = content_problems.collected()[reported:]
-    item.records = [_portable_record(record) for record in _captured]
+    item.records = [portable_record(record) for record in _captured]
     _captured.clear()
     return item
-
-
-def _portable_record(record: logging.LogRecord) -> logging.LogRecord:
-    """A copy that pickles: arguments kept when they can travel, else merged in."""
-    record = logging.makeLogRecord(record.__dict__)
-    if record.exc_info:
-        record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.exc_info = None
-    try:
-        pickle.dumps((record.msg, record.args))
-    except Exception:
-        record.msg, record.args = record.getMessage(), None
-    return record
 
 
 class _Pickler(pickle.Pickler):

@@ -27,8 +27,9 @@ from pelican.writers import FileOverwriteFailedError, Writer
 
 from plugins.buildcache.output import write_if_changed
 
+from . import fallbacks
 from .pages import PageKeys, PageMemo, uses_relocating_links
-from .preread import _portable_record
+from .processes import portable_record, replay_record
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class FastWriter(Writer):
         key = self.keys.feed(elements, context, path, url, feed_type, feed_title)
         entry = self.memo.unchanged(complete_path, key)
         if entry is not None:
+            _replay(entry[3])  # what building it logged last time, as for pages
             self._skip[complete_path] = entry
             with self._open_w(complete_path, "utf-8", override_output):
                 pass
@@ -138,7 +140,10 @@ class FastWriter(Writer):
             return
         self._started = True
         if self.skipping and uses_relocating_links(context):
-            logger.debug("fastbuild: {attach} links found, every page is rendered")
+            fallbacks.note(
+                "every page rendered on every build",
+                "{attach} links move static files while pages render",
+            )
             self.skipping = False
         if self.skipping:
             self.keys.start(context)
@@ -190,6 +195,12 @@ class _KeyedTemplate:
             done = writer.helpers.page(index, path)
             if done is not None and self._done_by_helper(path, localcontext, *done):
                 return ""
+            why = (
+                "its render helper did not report it"
+                if done is None
+                else "it found the page unchanged, the build process did not"
+            )
+            fallbacks.note("pages rendered by the build process instead of a helper", why, path)
         key = writer.keys.page(self._template, localcontext) if writer.skipping else None
         entry = writer.memo.unchanged(path, key)
         if entry is not None:
@@ -233,7 +244,7 @@ class _KeyedTemplate:
 
 def _replay(records: list) -> None:
     for record in records:
-        logging.getLogger(record.name).handle(record)
+        replay_record(record)
 
 
 class _WrittenIfChanged(io.StringIO):
@@ -325,4 +336,4 @@ class _Collect(logging.Handler):
         self.records = records
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(_portable_record(record))
+        self.records.append(portable_record(record))
