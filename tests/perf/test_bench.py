@@ -23,14 +23,14 @@ def test_the_benchmark_builds_both_sites_and_writes_its_table(tmp_path):
     result = json.loads(result_file.read_text(encoding="utf-8"))
     assert (tmp_path / "posts-24.json").exists()
     kinds = sorted(r["kind"] for r in result["runs"])
-    assert kinds == [
-        "ours-cold", "ours-warm", "vanilla-cold",
-        "without:scheduled posts", "without:subscriptions (forms, manifest)",
-    ]  # fmt: skip
-    assert "| Feature cost, subscriptions (forms, manifest) (s, cold) |" in run.stdout
-    assert set(result["summary"]["feature_cost_s"]) == {
-        "subscriptions (forms, manifest)", "scheduled posts"
-    }  # fmt: skip
+    from bench.run import FEATURES_OFF
+
+    assert kinds == sorted(
+        ["ours-cold", "ours-warm", "vanilla-cold", *(f"without:{f}" for f in FEATURES_OFF)]
+    )
+    for feature in ("subscriptions (forms, manifest)", "fastbuild (every speed-up)"):
+        assert f"| Cost of {feature} (s, cold) |" in run.stdout
+    assert set(result["summary"]["feature_cost_s"]) == set(FEATURES_OFF)
     assert all(r["ok"] and r["seconds"] > 0 and r["peak_rss_mb"] > 0 for r in result["runs"])
 
     by_kind = {r["kind"]: r for r in result["runs"]}
