@@ -28,8 +28,39 @@ COMMENT_LINK_REL = "nofollow ugc noopener"
 DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "template"})
 
 _WHITESPACE = re.compile(r"\s+")
-# Control characters a reader may paste: invisible, and XML (the comments feed) rejects them.
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# Characters a reader may paste that XML (the comments feed) rejects or that mean
+# nothing in text: controls, lone surrogates and Unicode's noncharacters.
+_CONTROL_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+    "|[\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0004fffe\U0004ffff"
+    "\U0005fffe\U0005ffff\U0006fffe\U0006ffff\U0007fffe\U0007ffff\U0008fffe\U0008ffff"
+    "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
+    "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff]"
+)
+# The same characters written as references (&#1; &#x1b; &#xfffe;): they decode later,
+# in the feed writer, so they go now.
+_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+
+
+def _without_bad_references(text: str) -> str:
+    def keep(match: re.Match) -> str:
+        hex_digits, decimal = match.groups()
+        digits = (hex_digits or decimal).lstrip("0") or "0"
+        if len(digits) > 8:  # beyond Unicode (and too long to be worth reading)
+            return ""
+        code = int(digits, 16) if hex_digits else int(digits)
+        if code > 0x10FFFF or _CONTROL_CHARACTERS.match(chr(code)):
+            return ""
+        return match.group(0)
+
+    return _REFERENCE.sub(keep, text)
+
+
+def without_unsafe_characters(text: str) -> str:
+    """Text with no character (literal or as a reference) that XML or a page rejects."""
+    return _CONTROL_CHARACTERS.sub("", _without_bad_references(text))
+
+
 # Direction overrides can make a name display as something else; names don't need them.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
@@ -37,7 +68,7 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 def comment_html(untrusted_html: str) -> Markup:
     """Reduce comment HTML to the allowlist; safe to put in a page as it is."""
     cleaned = nh3.clean(
-        _CONTROL_CHARACTERS.sub("", untrusted_html or ""),
+        without_unsafe_characters(untrusted_html or ""),
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
@@ -45,6 +76,7 @@ def comment_html(untrusted_html: str) -> Markup:
         link_rel=COMMENT_LINK_REL,
         strip_comments=True,
     )
+    cleaned = without_unsafe_characters(cleaned)  # nh3 writes some characters as references
     return Markup(cleaned.strip())  # noqa: S704 - nh3 output, allowlist only
 
 
@@ -53,7 +85,7 @@ def plain_text(untrusted: str | None) -> str:
     if not untrusted:
         return ""
     cleaned = nh3.clean(
-        _CONTROL_CHARACTERS.sub("", untrusted),
+        without_unsafe_characters(untrusted),
         tags=set(),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
     )
