@@ -111,7 +111,7 @@ def read_comment_file(
         if not meta.get(key, "").strip():
             problem(key, "is missing or empty")
 
-    author = sanitize.plain_text(meta.get("author"))
+    author = sanitize.author_name(meta.get("author"))
     if meta.get("author", "").strip() and not author:
         problem("author", "has no text once markup is removed")
     date = None

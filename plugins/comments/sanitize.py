@@ -61,8 +61,11 @@ def without_unsafe_characters(text: str) -> str:
     return _CONTROL_CHARACTERS.sub("", _without_bad_references(text))
 
 
-# Direction overrides can make a name display as something else; names don't need them.
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Direction overrides and zero-width characters can make a name display as something
+# else ("Maren Okafor" + U+200B looks exactly like the author); names need none of them.
+_BIDI_CONTROLS = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# A name is a name: longer ones are cut (with an ellipsis) wherever they are shown.
+MAX_NAME_LENGTH = 80
 
 
 def comment_html(untrusted_html: str) -> Markup:
@@ -92,6 +95,14 @@ def plain_text(untrusted: str | None) -> str:
     # again after decoding: "&#x1b;" is an escape character too
     text = _BIDI_CONTROLS.sub("", _CONTROL_CHARACTERS.sub("", html.unescape(cleaned)))
     return _WHITESPACE.sub(" ", text).strip()
+
+
+def author_name(untrusted: str | None) -> str:
+    """A commenter's name as shown: plain text, no invisible characters, at most 80."""
+    name = plain_text(untrusted)
+    if len(name) > MAX_NAME_LENGTH:
+        name = name[: MAX_NAME_LENGTH - 1].rstrip() + "…"
+    return name
 
 
 def website_url(untrusted: str | None) -> str | None:

@@ -145,7 +145,7 @@ def live_comment(item: dict, tz: datetime.tzinfo) -> Comment | None:
     return Comment(
         name=f"isso-{ident}",
         anchor=f"isso-{ident}",
-        author="" if deleted else (sanitize.plain_text(item.get("author")) or "Anonymous"),
+        author="" if deleted else (sanitize.author_name(item.get("author")) or "Anonymous"),
         date=created,
         html=Markup("") if deleted else sanitize.comment_html(str(item.get("text") or "")),
         website=None if deleted else sanitize.website_url(item.get("website")),

@@ -45,3 +45,31 @@ def test_an_archived_comment_full_of_them_builds_with_valid_feeds(tmp_path):
         etree.parse(str(feed))
     page = site.page("posts/still-friends-after-no/index.html")
     assert "xy xy" in page
+
+
+def test_names_lose_invisible_characters_and_are_capped():
+    from plugins.comments.sanitize import MAX_NAME_LENGTH, author_name
+
+    assert author_name("Maren\u200b Okafor\u200d") == "Maren Okafor"
+    assert author_name("\u202eronakO neraM") == "ronakO neraM"
+    assert author_name("a\ufeffb\u2060c") == "abc"
+    long = author_name("x" * 5000)
+    assert len(long) == MAX_NAME_LENGTH and long.endswith("…")
+
+
+def test_a_5000_letter_name_does_not_widen_a_phone_page(tmp_path):
+    from tests.browser import launch_chromium
+    from tests.serving import serve
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    (content / "comments" / "still-friends-after-no" / "wide.md").write_text(
+        f"Author: {'W' * 5000}\nDate: 2008-03-16 10:00\n\n{'word' * 1500}\n", encoding="utf-8"
+    )
+    site = build(tmp_path / "b", content)
+    assert site.report.ok
+    with serve(site.output) as url, launch_chromium() as chromium:
+        page = chromium.new_page(viewport={"width": 375, "height": 800})
+        page.goto(f"{url}/posts/still-friends-after-no/")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375
