@@ -11,7 +11,9 @@ ends up with a thread lock), and each worker starts its own purge thread after t
 Run: ``gunicorn -c /etc/isso/gunicorn.conf.py --pythonpath /etc/isso isso_wsgi:application``
 """
 
+import json
 import os
+import re
 
 import isso.core
 from isso import config, make_app
@@ -32,13 +34,33 @@ def _defer_purge(app, delta):
 
 isso.core.ThreadedMixin.purge = _defer_purge
 try:
-    application = make_app(
+    isso_application = make_app(
         config.load(config.default_file(), os.environ["ISSO_SETTINGS"]),
         threading=False,
         multiprocessing=True,
     )
 finally:
     isso.core.ThreadedMixin.purge = _start_purge_thread
+
+
+# Within Isso's edit window a reader could replace an approved comment's text and it
+# would stay approved (and reach the next snapshot). Moderation must see every text that
+# goes public, so readers' edits are refused here; deleting one's own comment still works.
+_EDIT = re.compile(r"/id/\d+/?$")  # at the end: whatever prefix a client adds
+
+
+def application(environ, start_response):
+    """Isso, except that a reader's edit (PUT /id/N) is refused with 403 and a reason."""
+    if environ.get("REQUEST_METHOD") == "PUT" and _EDIT.search(environ.get("PATH_INFO", "")):
+        body = json.dumps(
+            {"error": "editing is off: comments are moderated; delete it and post again"}
+        ).encode()
+        start_response(
+            "403 Forbidden",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+    return isso_application(environ, start_response)
 
 
 def start_purge_threads() -> None:
