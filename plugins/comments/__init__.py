@@ -67,9 +67,8 @@ def attach_comments(generator) -> None:
         archived = reading.by_slug.get(article.slug, [])
         uri = thread_uri(article, site_settings)
         live_thread = _without_archived(live.by_uri.get(uri, []), archived)
-        # Only the archive is trusted about who wrote what: anyone can type a name into Isso.
-        for comment in model.walk(archived):
-            comment.by_page_author = comment.author == str(article.author)
+        # The "Author" badge comes only from By_author: yes, a field the recruiter writes in
+        # her own archived files: never from a name, which anyone can type into Isso.
         article.comments = archived
         article.live_comments = live_thread
         article.comment_count = model.count(archived) + model.count(live_thread)

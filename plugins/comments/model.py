@@ -126,6 +126,9 @@ def read_comment_file(
         if website is None:
             problem("website", f"{meta['website'].strip()!r} is not an http(s) URL")
     reply_to = meta.get("reply_to", "").strip() or None
+    by_author = meta.get("by_author", "").strip().lower()
+    if by_author not in ("", "yes", "no"):
+        problem("by_author", f"{by_author!r} is not yes or no")
     if not body.strip():
         problem("text", "is empty (write the comment after the metadata and a blank line)")
 
@@ -139,6 +142,7 @@ def read_comment_file(
         website=website,
         reply_to=reply_to,
         source_path=path,
+        by_page_author=by_author == "yes",
     )
     return comment, problems
 

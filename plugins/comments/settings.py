@@ -13,7 +13,7 @@ COMMENTS_SNAPSHOT_TIMEOUT = 4.0
 # Per-article comments feed, relative to the output folder and FEED_DOMAIN.
 COMMENTS_FEED_ATOM = "feeds/comments/{slug}.atom.xml"
 # Metadata a comment file may carry; author and date are required.
-COMMENTS_FIELDS = ("author", "date", "website", "reply_to")
+COMMENTS_FIELDS = ("author", "date", "website", "reply_to", "by_author")
 # A comment larger than this is a pasted log or binary, not a comment.
 COMMENTS_MAX_FILE_BYTES = 100_000
 

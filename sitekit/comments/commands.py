@@ -86,7 +86,10 @@ def restore(backup_file: str, config: Path = DEV_CONFIG, backups_dir: Path = BAC
 def export(config: Path = DEV_CONFIG, comments_dir: Path = COMMENTS_DIR) -> int:
     try:
         result = comments_export.export_approved_comments(
-            database_path(config), comments_dir, site_timezone()
+            database_path(config),
+            comments_dir,
+            site_timezone(),
+            posts=comments_export.post_slugs(comments_dir.parent / "posts"),
         )
     except comments_moderation.ModerationError as error:
         return _fail(str(error))

@@ -179,7 +179,7 @@ BROKEN = {
     "unknown field": (
         "x.md",
         "Author: A\nDate: 2021-03-02\nEmail: a@b.example\n\nT.\n",
-        PREFIX + "x.md: email: unknown field (allowed: author, date, website, reply_to)",
+        PREFIX + "x.md: email: unknown field (allowed: author, date, website, reply_to, by_author)",
     ),
     "missing reply target": (
         "x.md",

@@ -127,7 +127,7 @@ def test_export_writes_archived_files_that_build(tmp_path, db, db_path, content)
     text = (content / "comments/talk" / f"isso-{first}.md").read_text(encoding="utf-8")
     assert text == (
         "Author: Ann & Co\nDate: 2024-05-01 13:00:00+01:00\n"
-        "Website: https://ann.example/?a=1&b=2\n\nFirst, with **markdown**.\n"
+        "Website: https://ann.example/?a=1&amp;b=2\n\nFirst, with **markdown**.\n"
     )
     assert f"Reply_to: isso-{first}\n" in (content / f"comments/talk/isso-{reply}.md").read_text()
     assert "Reply_to" not in (content / f"comments/talk/isso-{orphan}.md").read_text()
@@ -157,3 +157,39 @@ def test_approving_a_reply_someone_waits_for_says_it_mails_nobody(db, db_path):
     assert message.startswith(f"approved comment {reply}; its parent's author asked")
     assert "/admin/" in message
     assert comments_moderation.approve_comment(db_path, other) == f"approved comment {other}"
+
+
+def test_a_hostile_database_exports_to_files_that_build_and_claim_nothing(
+    tmp_path, db, db_path, content
+):
+    hostile = [
+        # name typed as the recruiter's, with a phishing site: no badge, link kept as a link
+        dict(author="Maren Okafor", website="https://phish.example/login", text="Call me."),
+        dict(author="<b></b>", text="Nameless."),  # nothing left of the name
+        dict(author="Eve", website="https://x.example/&amp;#x20;", text="Decoded twice?"),
+        dict(author="Raw", text="<strong>shown as text</strong> &#1;&#x1b; ok"),
+        dict(author="Mallory\u202e\u200b", text="Direction tricks."),
+    ]
+    for number, fields in enumerate(hostile):
+        add_comment(db, "/posts/talk/", fields.pop("text"), created=T0 + number, **fields)
+    add_comment(db, "/elsewhere/posts/talk/", "Another site's thread.", created=T0 + 10)
+    add_comment(db, "/posts/no-such-post/", "A page that does not exist.", created=T0 + 11)
+
+    slugs = comments_export.post_slugs(content / "posts")
+    assert "talk" in slugs
+    result = comments_export.export_approved_comments(
+        db_path, content / "comments", LONDON, posts=slugs
+    )
+    assert len(result.written) == len(hostile)
+    assert any("'/elsewhere/posts/talk/' is not a post" in r for r in result.skipped)
+    assert any("no post 'no-such-post'" in r for r in result.skipped)
+    assert not (content / "comments" / "no-such-post").exists()
+
+    site = build(tmp_path, content)
+    assert site.report.ok, site.report.problems + site.report.errors
+    soup = BeautifulSoup(site.page("posts/talk/index.html"), "html.parser")
+    assert not soup.select(".comment.by-author")  # no reader earns the Author badge
+    assert soup.find(string=lambda s: s and "<strong>shown as text</strong>" in s)
+    assert not soup.select(".comment strong")
+    names = [n.get_text() for n in soup.select(".comment-author")]
+    assert "Anonymous" in names and "Mallory" in names

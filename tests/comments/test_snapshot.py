@@ -126,7 +126,8 @@ def test_live_comments_cannot_claim_the_author_badge(tmp_path, content, monkeypa
         )}
     )  # fmt: skip
     monkeypatch.setattr(snapshot, "fetch_snapshot", lambda *args, **kwargs: fake)
-    write_comment(content, "talk", "maren.md", "Author: Maren Okafor\nDate: 2021-03-02\n\nHi.\n")
+    archived = "Author: Maren Okafor\nDate: 2021-03-02\nBy_author: yes\n\nHi.\n"
+    write_comment(content, "talk", "maren.md", archived)
     site = build(tmp_path, content, COMMENTS_URL="http://127.0.0.1:9", COMMENTS_SNAPSHOT=True)
     page = site.page("posts/talk/index.html")
     assert 'class="comment by-author" id="comment-maren"' in page
