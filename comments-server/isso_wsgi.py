@@ -14,6 +14,7 @@ Run: ``gunicorn -c /etc/isso/gunicorn.conf.py --pythonpath /etc/isso isso_wsgi:a
 import json
 import os
 import re
+from urllib.parse import parse_qs
 
 import isso.core
 from isso import config, make_app
@@ -47,20 +48,48 @@ finally:
 # would stay approved (and reach the next snapshot). Moderation must see every text that
 # goes public, so readers' edits are refused here; deleting one's own comment still works.
 _EDIT = re.compile(r"/id/\d+/?$")  # at the end: whatever prefix a client adds
+# Threads only for this site's posts: "/new?uri=javascript:..." would put a script link in
+# the moderation page, and any other path a thread no page shows.
+_NEW = re.compile(r"/new/?$")
+_POST_URI = re.compile(r"^/posts/[a-z0-9][a-z0-9_-]{0,120}/$")
+
+
+def _refuse(start_response, status: str, reason: str):
+    body = json.dumps({"error": reason}).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+def _admin_cookies_httponly(start_response):
+    """The moderator's session cookie: not readable by scripts, HTTPS only."""
+
+    def start(status, headers, exc_info=None):
+        fixed = []
+        for name, value in headers:
+            if name.lower() == "set-cookie" and value.startswith("admin-session="):
+                value += "; HttpOnly; Secure"
+            fixed.append((name, value))
+        return start_response(status, fixed, exc_info)
+
+    return start
 
 
 def application(environ, start_response):
-    """Isso, except that a reader's edit (PUT /id/N) is refused with 403 and a reason."""
-    if environ.get("REQUEST_METHOD") == "PUT" and _EDIT.search(environ.get("PATH_INFO", "")):
-        body = json.dumps(
-            {"error": "editing is off: comments are moderated; delete it and post again"}
-        ).encode()
-        start_response(
+    """Isso, behind the rules moderation needs (see the comments above)."""
+    method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+    if method == "PUT" and _EDIT.search(path):
+        return _refuse(
+            start_response,
             "403 Forbidden",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            "editing is off: comments are moderated; delete it and post again",
         )
-        return [body]
-    return isso_application(environ, start_response)
+    if method == "POST" and _NEW.search(path):
+        uri = parse_qs(environ.get("QUERY_STRING", "")).get("uri", [""])[0]
+        if not _POST_URI.match(uri):
+            return _refuse(start_response, "400 Bad Request", "comments are for posts only")
+    return isso_application(environ, _admin_cookies_httponly(start_response))
 
 
 def start_purge_threads() -> None:

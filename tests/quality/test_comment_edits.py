@@ -7,6 +7,8 @@ posts, the moderator approves, then the reader uses the edit cookie Isso gave th
 from __future__ import annotations
 
 import sqlite3
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -40,3 +42,40 @@ def test_an_approved_comment_cannot_be_edited_into_spam(tmp_path):
         assert _text(isso.database, comment_id) == "A fair question."
         # deleting one's own comment is still possible
         assert http_call("DELETE", f"{isso.url}/id/{comment_id}", None, headers).status == 200
+
+
+def test_threads_only_for_posts_and_an_httponly_admin_session(tmp_path):
+    with gunicorn_isso(tmp_path, "http://127.0.0.1:9", workers=1) as isso:
+        client = IssoClient(isso)
+        for uri in (
+            "javascript:alert(document.domain)//",
+            "/elsewhere/posts/talk/",
+            "/posts/talk/?x=1",
+            "/admin/",
+            "",
+        ):
+            answer = client.post(uri, "Hello")
+            assert answer.status == 400, (uri, answer)
+            assert "comments are for posts only" in answer.body
+        assert client.post("/posts/talk/", "Hello").status in (201, 202)
+        with sqlite3.connect(isso.database) as db:
+            uris = [row[0] for row in db.execute("SELECT uri FROM threads")]
+        assert uris == ["/posts/talk/"]
+
+        login = urllib.request.Request(
+            f"{isso.url}/login/", data=b"password=test-admin-password", method="POST"
+        )
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            response = opener.open(login, timeout=10)
+            headers = response.headers
+        except urllib.error.HTTPError as redirect:
+            headers = redirect.headers
+        cookies = [v for k, v in headers.items() if k.lower() == "set-cookie"]
+        session = [c for c in cookies if c.startswith("admin-session=")]
+        assert session and "HttpOnly" in session[0] and "Secure" in session[0]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
