@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import unicodedata
 from urllib.parse import urlsplit
 
 from pelican import signals
@@ -68,7 +69,13 @@ def attach_comments(generator) -> None:
         uri = thread_uri(article, site_settings)
         live_thread = _without_archived(live.by_uri.get(uri, []), archived)
         # The "Author" badge comes only from By_author: yes, a field the recruiter writes in
-        # her own archived files: never from a name, which anyone can type into Isso.
+        # her own archived files: never from a name, which anyone can type into Isso. A
+        # reader who types her name is shown as a reader, visibly.
+        own_name = _name_key(str(getattr(article, "author", "") or ""))
+        for comment in model.walk(archived + live_thread):
+            comment.uses_author_name = (
+                not comment.by_page_author and _name_key(comment.author) == own_name
+            )
         article.comments = archived
         article.live_comments = live_thread
         article.comment_count = model.count(archived) + model.count(live_thread)
@@ -130,6 +137,11 @@ def write_feeds(generator, writer=None) -> None:
             language=getattr(article, "lang", None) or site_settings.get("DEFAULT_LANG", "en"),
         )
         write_if_changed(os.path.join(output, article.comments_feed), xml)
+
+
+def _name_key(name: str) -> str:
+    """Names compared as a reader sees them: case, width and spacing do not count."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def register() -> None:

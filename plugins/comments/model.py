@@ -49,6 +49,7 @@ class Comment:
     is_live: bool = False
     is_deleted: bool = False
     by_page_author: bool = False
+    uses_author_name: bool = False  # a reader's comment under the recruiter's own name
     replies: list[Comment] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -193,3 +193,21 @@ def test_a_hostile_database_exports_to_files_that_build_and_claim_nothing(
     assert not soup.select(".comment strong")
     names = [n.get_text() for n in soup.select(".comment-author")]
     assert "Anonymous" in names and "Mallory" in names
+
+
+def test_a_reader_using_the_recruiters_name_is_shown_as_a_reader(tmp_path, content):
+    (content / "comments" / "talk" / "fake.md").write_text(
+        "Author: maren  OKAFOR\nDate: 2021-03-02\n\nTrust me, apply here.\n", encoding="utf-8"
+    )
+    (content / "comments" / "talk" / "real.md").write_text(
+        "Author: Maren Okafor\nDate: 2021-03-03\nBy_author: yes\n\nThat was not me.\n",
+        encoding="utf-8",
+    )
+    site = build(tmp_path, content)
+    assert site.report.ok, site.report.problems
+    soup = BeautifulSoup(site.page("posts/talk/index.html"), "html.parser")
+    fake = soup.find(id="comment-fake")
+    real = soup.find(id="comment-real")
+    assert "a reader, not the author" in fake.get_text(" ", strip=True)
+    assert "by-author" not in fake["class"] and "by-author" in real["class"]
+    assert "a reader, not" not in real.get_text()
