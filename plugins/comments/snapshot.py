@@ -64,7 +64,14 @@ def fetch_snapshot(
         return Snapshot(error=f"no answer from {server_url} within {timeout:g} s")
     if isinstance(outcome, Exception):
         return Snapshot(error=str(outcome))
+    if not all(_is_thread(data) for data in outcome.values()):
+        return Snapshot(error=f"{server_url} did not answer with comment JSON")
     return Snapshot(by_uri={uri: threaded_comments(data, tz) for uri, data in outcome.items()})
+
+
+def _is_thread(data) -> bool:
+    """Isso's answer for one thread: an object whose replies (if any) are a list."""
+    return isinstance(data, dict) and isinstance(data.get("replies", []) or [], list)
 
 
 def _fetch_all(server_url: str, uris: list[str], timeout: float, results: queue.Queue) -> None:
@@ -126,8 +133,11 @@ def threaded_comments(data: dict, tz: datetime.tzinfo) -> list[Comment]:
 
 def _flatten(items: list[dict], tz: datetime.tzinfo) -> Iterable[Comment | None]:
     for item in items:
+        if not isinstance(item, dict):  # any other shape is not a comment
+            continue
         yield live_comment(item, tz)
-        yield from _flatten(item.get("replies") or [], tz)
+        replies = item.get("replies") or []
+        yield from _flatten(replies if isinstance(replies, list) else [], tz)
 
 
 def live_comment(item: dict, tz: datetime.tzinfo) -> Comment | None:
@@ -145,14 +155,19 @@ def live_comment(item: dict, tz: datetime.tzinfo) -> Comment | None:
     return Comment(
         name=f"isso-{ident}",
         anchor=f"isso-{ident}",
-        author="" if deleted else (sanitize.author_name(item.get("author")) or "Anonymous"),
+        author="" if deleted else (sanitize.author_name(_text(item, "author")) or "Anonymous"),
         date=created,
-        html=Markup("") if deleted else sanitize.comment_html(str(item.get("text") or "")),
-        website=None if deleted else sanitize.website_url(item.get("website")),
+        html=Markup("") if deleted else sanitize.comment_html(_text(item, "text")),
+        website=None if deleted else sanitize.website_url(_text(item, "website")),
         reply_to=f"isso-{int(parent)}" if isinstance(parent, int) else None,
         is_live=True,
         is_deleted=deleted,
     )
+
+
+def _text(item: dict, key: str) -> str:
+    value = item.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def _drop_empty_placeholders(comments: list[Comment]) -> list[Comment]:

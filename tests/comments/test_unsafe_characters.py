@@ -73,3 +73,53 @@ def test_a_5000_letter_name_does_not_widen_a_phone_page(tmp_path):
         page.goto(f"{url}/posts/still-friends-after-no/")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [], "text", 42, None, {"replies": "abc"}, {"replies": {"id": 1}},
+        {"replies": [1, "x", None, [], {"id": "x", "mode": 1}]},
+        {"replies": [{"id": 1, "mode": 1, "created": 1.0, "author": 5, "text": ["a"],
+                      "website": {"u": 1}, "replies": "nope"}]},
+    ],
+)  # fmt: skip
+def test_a_snapshot_answer_of_any_shape_never_breaks_the_build(answer):
+    import datetime
+
+    from plugins.comments import snapshot
+
+    if isinstance(answer, dict) and snapshot._is_thread(answer):
+        comments = snapshot.threaded_comments(answer, datetime.UTC)
+        assert all(c.author for c in comments)
+    else:
+        assert not snapshot._is_thread(answer)
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b'"just text"', b'{"replies": "abc"}', b"not json"])
+def test_a_server_answering_nonsense_means_no_snapshot_and_one_reason(body):
+    import datetime
+    import http.server
+    import threading
+
+    from plugins.comments import snapshot
+
+    class Nonsense(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the base class's name
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Nonsense)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        result = snapshot.fetch_snapshot(url, ["/posts/talk/"], datetime.UTC, timeout=5)
+    finally:
+        server.shutdown()
+    assert not result.by_uri
+    assert result.error and "did not answer with comment JSON" in result.error
