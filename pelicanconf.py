@@ -82,6 +82,7 @@ PLUGINS = [
     "plugins.comments",
     "plugins.openings",
     "plugins.subscriptions",
+    "plugins.search",
     "plugins.fastbuild",
 ]
 DEFAULT_PAGINATION = 8
@@ -166,3 +167,10 @@ COMMENTS_SNAPSHOT = False
 # -- Email subscriptions (the audience server, audience/) ----------------------------
 # Public URL of the audience server; empty = no sign-up forms, nothing else changes.
 AUDIENCE_URL = os.environ.get("AUDIENCE_URL", "http://127.0.0.1:8090")
+
+# -- Search (Pagefind, plugins/search) ----------------------------------------------
+# Every build indexes published posts and pages and open roles into output/pagefind/;
+# /search/ searches it in the browser. False = no index, no search page, no search box.
+SEARCH_ENABLED = True
+# Pages left out of the index, by URL pattern (e.g. "contact/", "posts/old-*").
+SEARCH_EXCLUDE = ()

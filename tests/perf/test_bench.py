@@ -28,7 +28,11 @@ def test_the_benchmark_builds_both_sites_and_writes_its_table(tmp_path):
     assert kinds == sorted(
         ["ours-cold", "ours-warm", "vanilla-cold", *(f"without:{f}" for f in FEATURES_OFF)]
     )
-    for feature in ("subscriptions (forms, manifest)", "fastbuild (every speed-up)"):
+    for feature in (
+        "subscriptions (forms, manifest)",
+        "fastbuild (every speed-up)",
+        "search (Pagefind)",
+    ):
         assert f"| Cost of {feature} (s, cold) |" in run.stdout
     assert set(result["summary"]["feature_cost_s"]) == set(FEATURES_OFF)
     assert all(r["ok"] and r["seconds"] > 0 and r["peak_rss_mb"] > 0 for r in result["runs"])

@@ -22,6 +22,7 @@ from tests.sitebuild import FIXTURES, ROOT, BuiltSite, build, free_port, require
 EDITED_POST_SOURCE = "posts/interview-debrief.md"
 EDITED_POST_PAGE = "posts/interview-debrief/index.html"
 EDITED_POST_URL = "https://okafor-talent.example/posts/interview-debrief/"
+EDITED_POST_PATH = b"/posts/interview-debrief/"  # as the search index names it
 
 SSH_STAND_IN = '''\
 #!{python}

@@ -69,6 +69,9 @@ def test_second_publish_hard_links_unchanged_files_to_the_previous_release(
     assert EDITED_POST_PAGE in changed
     assert sorted(edited.uploaded) == sorted(changed)
     for name in site_files(third):
+        if not (second / name).exists():  # new content-addressed search index chunks
+            assert name in changed and name.startswith("pagefind/"), name
+            continue
         same_inode = (second / name).stat().st_ino == (third / name).stat().st_ino
         assert same_inode == (name not in changed), name
     assert served(dest) == site_files(edited_site.output)

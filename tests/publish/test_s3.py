@@ -6,6 +6,7 @@ itself: an object uploaded twice has two versions.
 
 from __future__ import annotations
 
+import gzip
 import io
 import itertools
 from collections import Counter
@@ -20,6 +21,7 @@ from sitekit.publish import s3 as s3_target
 from sitekit.publish.s3 import publish_to_s3
 from tests.publish.conftest import (
     EDITED_POST_PAGE,
+    EDITED_POST_PATH,
     EDITED_POST_URL,
     changed_files,
     site_files,
@@ -102,11 +104,17 @@ def test_editing_one_post_uploads_only_that_post_and_the_pages_that_list_it(
     assert sorted(summary.uploaded) == sorted(changed)
     assert EDITED_POST_PAGE in changed
     edited = site_files(edited_site.output)
-    for name in changed - {EDITED_POST_PAGE}:
+    search_index = {name for name in changed if name.startswith("pagefind/")}
+    for name in changed - {EDITED_POST_PAGE} - search_index:
         assert EDITED_POST_URL.encode() in edited[name], f"{name} does not list the post"
+    # The search index changes where the post's words are: its new fragment names it,
+    # and most of the index is left alone.
+    fragments = [name for name in search_index if name.startswith("pagefind/fragment/")]
+    assert [name for name in fragments if EDITED_POST_PATH in gzip.decompress(edited[name])]
+    assert len(search_index) < len([name for name in edited if name.startswith("pagefind/")]) / 2
     assert len(changed) < len(edited) / 3
     reuploaded = {key for key, count in versions(s3, bucket).items() if count > 1}
-    assert reuploaded == changed
+    assert reuploaded == changed & set(site_files(published_site.output))  # new names: once
 
 
 def test_stale_objects_are_deleted_only_under_the_prefix(s3, bucket, aws_env, tmp_path):

@@ -104,3 +104,27 @@ def test_no_axe_violations(tabs, axe_source, site_url, demo_site, name, scheme, 
         + format_violations(violations)
     )
     assert not tabs.external, f"{relative} requested other hosts: {tabs.external}"
+
+
+# The search page with a query that finds posts and roles: results, marks, live status.
+SEARCH_WITH_RESULTS = "/search/?q=interview"
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=lambda w: f"{w}px")
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_search_results_have_no_axe_violations(tabs, axe_source, site_url, scheme, width):
+    tabs.external.clear()
+    page = tabs.tab(scheme, width)
+    response = page.goto(site_url + SEARCH_WITH_RESULTS, wait_until="load")
+    assert response is not None and response.ok, f"search: HTTP {response and response.status}"
+    page.wait_for_function("() => document.querySelectorAll('.search-result mark').length > 0")
+    status = page.locator("[data-search-status]").inner_text()
+    assert "result" in status and not status.startswith("No "), status
+    page.add_script_tag(content=axe_source)
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations = results["violations"]
+    assert not violations, (
+        f"{SEARCH_WITH_RESULTS} ({scheme}, {width}px): {len(violations)} axe violation(s):\n"
+        + format_violations(violations)
+    )
+    assert not tabs.external, f"the search page requested other hosts: {tabs.external}"

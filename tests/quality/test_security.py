@@ -9,10 +9,15 @@ widget under the production policy, and its accessibility.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import re
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -21,11 +26,11 @@ from bs4 import BeautifulSoup
 from pelican.settings import read_settings
 from playwright.sync_api import Error as PlaywrightError
 
+from sitekit.devserver import SiteRequestHandler
 from sitekit.secretscan import Finding, scan_repository, scan_text
 from tests.quality.comment_server import single_process_isso
 from tests.quality.conftest import import_or_require, node_tool
 from tests.quality.pages import POST_WITH_COMMENTS, html_files, url_path
-from tests.serving import serve
 from tests.sitebuild import ROOT, build, free_port, require
 
 NGINX_CONF = ROOT / "deploy" / "nginx" / "site.conf"
@@ -114,6 +119,64 @@ def site_headers() -> dict[str, str]:
     return headers_of(server_block(SITE_HOST))
 
 
+_LOCATION = re.compile(r"(?<![\w-])location\s+(=|~\*|~|\^~)?\s*([^\s{]+)\s*\{")
+
+
+def locations_with_headers(block: str) -> list[tuple[str, str, dict[str, str]]]:
+    """``(modifier, pattern, headers)`` of each location that sets headers of its own."""
+    found = []
+    bodies = blocks(block, "location")
+    for match, body in zip(_LOCATION.finditer(_strip_comments(block)), bodies, strict=True):
+        headers = headers_of(body)
+        if headers:
+            found.append((match.group(1) or "", match.group(2), headers))
+    return found
+
+
+def location_matches(modifier: str, pattern: str, path: str) -> bool:
+    if modifier == "=":
+        return path == pattern
+    if modifier in ("~", "~*"):
+        return re.search(pattern, path, re.I if modifier == "~*" else 0) is not None
+    return path.startswith(pattern)
+
+
+def headers_for(path: str) -> dict[str, str]:
+    """The headers nginx sends for ``path``: a location's own set, else the server's."""
+    block = server_block(SITE_HOST)
+    for modifier, pattern, headers in locations_with_headers(block):
+        if location_matches(modifier, pattern, path):
+            return headers
+    return headers_of(block)
+
+
+class _LikeNginx(SiteRequestHandler):
+    """The dev server's handler, sending the headers nginx would send for each path."""
+
+    def end_headers(self) -> None:
+        for name, value in headers_for(urlsplit(self.path).path).items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
+        pass
+
+
+@contextlib.contextmanager
+def serve_like_nginx(site_dir: Path, port: int) -> Iterator[str]:
+    handler = functools.partial(_LikeNginx, directory=str(site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="nginx-like", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
 # -- the config itself -------------------------------------------------------------
 
 
@@ -129,11 +192,23 @@ def test_site_and_comment_server_send_the_security_headers():
         assert set(REQUIRED_HEADERS[1:]) <= set(comments), comments
 
 
-def test_no_add_header_inside_locations():
-    """nginx drops every inherited add_header in a location that has its own."""
+def test_a_location_with_headers_repeats_all_of_them():
+    """nginx drops every inherited add_header in a location that has its own: the one
+    location allowed its own (the search page) sends every server header, the same
+    except for 'wasm-unsafe-eval' in script-src, which it needs for Pagefind."""
     for server in blocks(NGINX_CONF.read_text(encoding="utf-8"), "server"):
-        for location in blocks(server, "location"):
-            assert "add_header" not in location, location
+        top = headers_of(server)
+        for modifier, pattern, headers in locations_with_headers(server):
+            assert location_matches(modifier, pattern, "/search/"), pattern
+            assert location_matches(modifier, pattern, "/search/index.html"), pattern
+            assert not location_matches(modifier, pattern, "/search/other/"), pattern
+            assert set(headers) == set(top), (pattern, set(top) ^ set(headers))
+            differing = {name for name in top if top[name] != headers[name]}
+            assert differing == {"Content-Security-Policy"}, differing
+            theirs = csp_directives(headers["Content-Security-Policy"])
+            ours = csp_directives(top["Content-Security-Policy"])
+            assert set(theirs.pop("script-src")) == {*ours.pop("script-src"), "'wasm-unsafe-eval'"}
+            assert theirs == ours
 
 
 def test_policy_allows_only_self_and_the_comment_server():
@@ -299,6 +374,12 @@ class CspWatch:
         self.page.on("console", self._on_console)
         self.page.on("pageerror", lambda error: self.console.append(f"page error: {error}"))
 
+    def assert_clean(self) -> None:
+        """No policy violation, no console error, no request to another host."""
+        assert self.violations() == [], self.violations()
+        assert self.console == [], self.console
+        assert self.outside == [], self.outside
+
     def _route(self, route):
         url = route.request.url
         if url.startswith(self.site_url + "/"):
@@ -338,12 +419,11 @@ def policy_site(tmp_path_factory):
         FEED_DOMAIN=site_origin,
     )
     assert site.report.ok, site.report.problems + site.report.errors
-    headers = site_headers()
     with (
         single_process_isso(
             folder / "isso", site_origin, overrides={"server": {"public-endpoint": COMMENTS_ORIGIN}}
         ) as isso,
-        serve(site.output, headers=headers, port=port) as base,
+        serve_like_nginx(site.output, port=port) as base,
     ):
         yield site, base, isso
 
@@ -395,6 +475,64 @@ def test_the_policy_is_enforced(browser, policy_site):
         watch.close()
 
 
+SEARCH_PAGE = "/search/?q=counter"
+
+
+def search_and_wait(watch: CspWatch, base: str) -> str:
+    """The search page with a query: the status once Pagefind has answered."""
+    watch.page.goto(base + SEARCH_PAGE, wait_until="load")
+    status = watch.page.locator("[data-search-status]")
+    watch.page.wait_for_function(
+        "() => document.querySelector('[data-search-status]').textContent.trim()"
+    )
+    return status.inner_text()
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_search_works_under_its_own_policy(browser, policy_site):
+    _site, base, isso = policy_site
+    watch = CspWatch(browser, base, isso.url)
+    try:
+        status = search_and_wait(watch, base)
+        assert status.startswith("1 result"), status
+        assert watch.page.locator(".search-result mark").count() > 0
+        csp = watch.page.evaluate(
+            "() => fetch(location.href).then(r => r.headers.get('content-security-policy'))"
+        )
+        assert "'wasm-unsafe-eval'" in csp
+        watch.assert_clean()
+    finally:
+        watch.close()
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_the_site_policy_refuses_webassembly(browser, policy_site):
+    """Canary: under the policy of every other page, Pagefind cannot run, so the search
+    page's own policy is needed (and it is the only one that allows WebAssembly)."""
+    _site, base, isso = policy_site
+    site_policy = site_headers()["Content-Security-Policy"]
+    assert "wasm-unsafe-eval" not in site_policy
+    watch = CspWatch(browser, base, isso.url)
+
+    def with_site_policy(route):
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": site_policy}
+        route.fulfill(response=response, headers=headers)
+
+    watch.page.route(base + SEARCH_PAGE, with_site_policy)
+    try:
+        status = search_and_wait(watch, base)
+        assert status == "Search could not load.", status
+        assert watch.page.locator("[data-search-unavailable]").is_visible()
+        assert any("script-src" in v and "wasm" in v.lower() for v in watch.violations()) or any(
+            "WebAssembly" in line for line in watch.console
+        ), (watch.violations(), watch.console)
+    finally:
+        watch.close()
+
+
 def open_live_comments(watch: CspWatch, base: str) -> None:
     """The post with the live widget loaded: its form shown and its thread fetched."""
     watch.page.goto(base + url_path(POST_WITH_COMMENTS), wait_until="load")
@@ -423,9 +561,7 @@ def test_live_comment_widget_works_under_the_policy(browser, policy_site):
             postbox.locator("input[type=submit]").click()
         assert posted.value.status in (201, 202), posted.value.status
         watch.page.locator("#isso-root .isso-comment", has_text="Policy Reader").wait_for()
-        assert watch.violations() == [], watch.violations()
-        assert watch.console == [], watch.console
-        assert watch.outside == [], watch.outside
+        watch.assert_clean()
     finally:
         watch.close()
 
