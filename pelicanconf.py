@@ -45,7 +45,6 @@ ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "extra"]
 EXTRA_PATH_METADATA = {
-    "extra/robots.txt": {"path": "robots.txt"},
     "extra/favicon.svg": {"path": "favicon.svg"},
 }
 IGNORE_FILES = [".#*", "*~", "*.swp"]

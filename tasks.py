@@ -70,16 +70,10 @@ def serve(c, host=HOST, port=PORT):
         serve_site(OUTPUT, host, int(port))
 
 
-@task
-def reserve(c):
-    """build, then serve."""
-    build(c)
-    serve(c)
-
-
-@task
+@task(aliases=["reserve"])
 def up(c):
-    """Build the site, then serve it with comments, subscriptions and a mail catcher."""
+    """Build the site, then serve it with comments, subscriptions and a mail catcher
+    (Pelican's quickstart calls this task `reserve`: both names work)."""
     build(c)
     serve(c)
 

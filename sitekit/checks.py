@@ -34,12 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
+from plugins.openings.settings import OPENING_SAVE_AS  # where a role's page goes by default
+from plugins.site_extras.urls import site_origin
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CHECKS = ("links", "local-urls", "feeds", "job-postings", "head")
 
-# Where an opening's page is written, unless settings say otherwise.
-OPENING_SAVE_AS = "openings/{slug}/index.html"
 # Attributes that mark a page as a listing of openings rather than one opening.
 LISTING_MARKERS = {"data-openings-list", "data-openings-count"}
 # Hosts that only exist on the author's machine.
@@ -93,7 +94,7 @@ class _Origin:
     """The site's public address: decides which absolute URLs are internal."""
 
     def __init__(self, settings: Mapping):
-        url = (settings.get("SITEURL") or settings.get("SITE_ORIGIN") or "").rstrip("/")
+        url = site_origin(settings)
         parts = urlsplit(url)
         if not parts.scheme or not parts.netloc:
             parts = urlsplit("https://site.invalid")

@@ -33,11 +33,13 @@ def build(
     tmp_path: Path,
     content: Path | None = None,
     settings: str = "pelicanconf.py",
+    expect_fallbacks: bool = False,
     **overrides,
 ) -> BuiltSite:
     """Build ``content`` (default: the demo content) with the real settings file.
 
-    ``content`` may be a fixture tree; it is copied so tests can edit it freely.
+    ``content`` may be a fixture tree; it is copied so tests can edit it freely. Unless
+    ``expect_fallbacks``, the build must not have left any part to plain Pelican.
     """
     source = content or ROOT / "content"
     work = tmp_path / "site" / "content"
@@ -52,7 +54,16 @@ def build(
     }
     settings_overrides.update(overrides)
     report = build_site(ROOT / settings, settings_overrides)
+    if not expect_fallbacks:
+        assert_no_fallbacks()
     return BuiltSite(report=report, output=output, content=work)
+
+
+def assert_no_fallbacks() -> None:
+    """The last build took every fast path fastbuild has (none left to plain Pelican)."""
+    from plugins.fastbuild import fallbacks
+
+    assert [kind.line() for kind in fallbacks.noted()] == []
 
 
 def free_port() -> int:

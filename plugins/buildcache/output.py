@@ -1,13 +1,35 @@
-"""Output files that a build leaves alone when it gives them the same bytes.
+"""Output files: through Pelican's writer, and left alone when their bytes are the same.
 
-Every plugin that writes files itself (feeds, the sitemap) and fastbuild's page
-writer go through ``write_if_changed``: unchanged files keep their modification
-time, so rsync, HTTP caches and a live-reloading browser see only real changes.
+Files a library makes (the feeds feedgen renders, the sitemap, the subscription
+manifest) are written with ``write_through``: by the build's writer, like every page,
+so Pelican's overwrite checks catch two files at one path and ``content_written`` is
+sent. fastbuild's writer (and ``write_if_changed``, which it uses) leaves a file whose
+bytes did not change alone: it keeps its modification time, so rsync, HTTP caches and
+a live-reloading browser see only real changes.
 """
 
 from __future__ import annotations
 
 import os
+
+from pelican import signals
+from pelican.utils import sanitised_join
+
+
+def write_through(writer, relative: str, data: bytes | str, context: dict | None = None) -> str:
+    """Write a finished file at ``relative`` (under the writer's output) through ``writer``.
+
+    Pelican's Writer has public methods only for its templates and its own feeds; this
+    opens the file with the method those use (``_open_w``: the overwrite rules), then
+    sends ``content_written`` as ``write_file`` does. Returns the file's path.
+    """
+    path = sanitised_join(writer.output_path, relative)
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with writer._open_w(path, "utf-8") as handle:
+        handle.write(text)
+    signals.content_written.send(path, context=context)
+    return path
 
 
 def write_if_changed(path: str, data: bytes) -> bool:

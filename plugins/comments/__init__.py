@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from pelican import signals
 
-from plugins.buildcache.output import write_if_changed
+from plugins.buildcache.output import write_through
+from plugins.site_extras.urls import absolute_url
 from plugins.strict_content import problems
 
 from . import feeds, model, settings, snapshot
@@ -84,7 +85,7 @@ def attach_comments(generator) -> None:
         article.isso_thread_uri = uri
         feed_path = site_settings["COMMENTS_FEED_ATOM"].format(slug=article.slug)
         article.comments_feed = feed_path if article.status != "draft" else ""
-        article.comments_feed_url = _absolute(site_settings, feed_path)
+        article.comments_feed_url = absolute_url(site_settings, feed_path, feed=True)
     for article in generator.translations:
         article.comments, article.live_comments, article.comment_count = [], [], 0
         article.comments_live, article.comments_feed = False, ""
@@ -115,28 +116,23 @@ def _without_archived(live: list, archived: list) -> list:
     return roots
 
 
-def _absolute(site_settings: dict, path: str) -> str:
-    domain = site_settings.get("FEED_DOMAIN") or site_settings.get("SITEURL") or ""
-    return f"{domain.rstrip('/')}/{path}"
-
-
-def write_feeds(generator, writer=None) -> None:
+def write_feeds(generator, writer) -> None:
+    """article_writer_finalized: each post's comments feed, through the build's writer."""
     site_settings = generator.settings
     if not site_settings.get("COMMENTS_FEED_ATOM"):
         return
-    output = site_settings["OUTPUT_PATH"]
     for article in list(generator.articles) + list(getattr(generator, "hidden_articles", [])):
         if not getattr(article, "comments_feed", ""):
             continue
         xml = feeds.render_comments_feed(
             article_title=getattr(article, "title_text", None) or str(article.title),
-            article_url=_absolute(site_settings, article.url),
+            article_url=absolute_url(site_settings, article.url),
             feed_url=article.comments_feed_url,
             article_date=article.date,
             comments=article.comments + article.live_comments,
             language=getattr(article, "lang", None) or site_settings.get("DEFAULT_LANG", "en"),
         )
-        write_if_changed(os.path.join(output, article.comments_feed), xml)
+        write_through(writer, article.comments_feed, xml, generator.context)
 
 
 def _name_key(name: str) -> str:

@@ -16,9 +16,11 @@
 - Python's cycle collector runs less often during a build (``collector.py``).
 ``FAST_BUILD = False`` turns all of it off; tests/perf compares both builds byte by byte,
 for this site and for a plain Pelican site (tests/fixtures/plain_pelican).
-Whatever cannot be sped up safely is left to Pelican, and the build says so in one INFO
-line per kind (``fallbacks.py``). A build that did not load the plugin (in a process
-where an earlier build did) is left entirely alone.
+Whatever cannot be sped up safely is left to Pelican, and the build says so in one
+warning per kind (``fallbacks.py``); a patch of a Pelican or Markdown internal that
+finds another version of the code it replaces stays off, with one warning
+(``guards.py``). A build that did not load the plugin (in a process where an earlier
+build did) is left entirely alone.
 """
 
 from __future__ import annotations
@@ -33,7 +35,16 @@ from pelican.generators import StaticGenerator
 
 from plugins.buildcache import plugin_code_digest
 
-from . import collector, fallbacks, inline_markdown, parallel, preread, settings, speedups
+from . import (
+    collector,
+    fallbacks,
+    guards,
+    inline_markdown,
+    parallel,
+    preread,
+    settings,
+    speedups,
+)
 from .fingerprint import package_versions, settings_digest
 from .reading import use_fast_readers
 from .static import copy_only_changed
@@ -161,7 +172,17 @@ def _sources_read(generators) -> None:
 def provide_writer(site):
     if not settings.enabled(site.settings):
         return None
+    if not guards.unchanged(*WRITER_PATCHES):
+        return None  # Pelican's own writer: every page rendered here, every file written
     return _RememberedFastWriter
+
+
+# What FastWriter overrides or copies of Pelican's Writer.
+WRITER_PATCHES = (
+    "pelican.writers.Writer._open_w",
+    "pelican.writers.Writer.write_file",
+    "pelican.writers.Writer.write_feed",
+)
 
 
 class _RememberedFastWriter(FastWriter):

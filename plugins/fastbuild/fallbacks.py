@@ -3,8 +3,8 @@
 A speed-up that cannot be used safely (an unknown Markdown extension, a page whose
 inputs cannot be keyed, a worker that could not send its result) leaves that part
 to Pelican's own code, which gives Pelican's output. Each case is noted here; the
-build ends with one INFO line per kind of fallback, with how often it happened and
-its first example.
+build ends with one WARNING per kind of fallback, with how often it happened and its
+first example: a broken fast path makes the build slower and says so, never silently.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Fallbacks:
 
     def report(self) -> None:
         for fallback in self.kinds.values():
-            logger.info("%s", fallback.line())
+            logger.warning("%s", fallback.line())
 
 
 _build = Fallbacks()
@@ -67,7 +67,7 @@ def note(what: str, why: str, example: str = "", once: bool = False) -> None:
 
 
 def report() -> None:
-    """At the end of the build: one INFO line per kind of fallback."""
+    """At the end of the build: one warning per kind of fallback."""
     _build.report()
 
 

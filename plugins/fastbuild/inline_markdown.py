@@ -16,6 +16,8 @@ from __future__ import annotations
 from markdown import util
 from markdown.treeprocessors import InlineProcessor
 
+from . import guards
+
 # Exact pattern -> characters of which a match contains at least one.
 NEEDS: dict[str, str] = {
     # markdown.inlinepatterns
@@ -57,9 +59,11 @@ _HTML_TAG_START = "(<(\\/?+[a-zA-Z]"  # markdown.inlinepatterns.HTML_RE and rela
 _ALL_NEEDED = tuple(sorted(set("".join(NEEDS.values())) | {"<"}))
 
 _state = {"active": False, "installed": False}
-_original_run = InlineProcessor.run
-_original_handle = getattr(InlineProcessor, "_InlineProcessor__handleInline", None)
-_apply = getattr(InlineProcessor, "_InlineProcessor__applyPattern", None)
+_original_run = guards.original("markdown.treeprocessors.InlineProcessor.run")
+_original_handle = guards.original(
+    "markdown.treeprocessors.InlineProcessor._InlineProcessor__handleInline"
+)
+_apply = guards.original("markdown.treeprocessors.InlineProcessor._InlineProcessor__applyPattern")
 
 
 def needed_characters(pattern) -> str | None:
@@ -117,6 +121,12 @@ def _handle_inline(self, data, patternIndex=0):  # noqa: N803 - Markdown's own s
 def install() -> None:
     if _state["installed"] or _original_handle is None or _apply is None:
         return  # another Markdown version: leave it alone
+    if not guards.unchanged(
+        "markdown.treeprocessors.InlineProcessor.run",
+        "markdown.treeprocessors.InlineProcessor._InlineProcessor__handleInline",
+        "markdown.treeprocessors.InlineProcessor._InlineProcessor__applyPattern",
+    ):
+        return
     InlineProcessor.run = _run
     InlineProcessor._InlineProcessor__handleInline = _handle_inline
     _state["installed"] = True

@@ -35,6 +35,7 @@ from .processes import portable_record, worker_count
 # Signals whose receivers act on written output: only the build process sends them.
 _MUTED_IN_HELPERS = (signals.content_written, signals.feed_generated, signals.feed_written)
 _UNCLAIMED = 0
+_FAILED = -1  # a helper's report: it stopped with this error
 _LOOK_AHEAD = 64  # how far a following process looks for a free call
 
 
@@ -95,6 +96,19 @@ class Helpers:
         self.receivers: list = []
         self.early: dict[int, tuple] = {}
         self.finished: set[int] = set()
+        self.failures: dict[int, str] = {}
+
+    def why_unreported(self, index: int) -> str:
+        """Why page ``index`` came back from no helper, as far as the build process knows."""
+        helper = self.share.owner(index) - 1
+        if helper in self.failures:
+            return f"its render helper failed ({self.failures[helper]})"
+        if 0 <= helper < len(self.processes):
+            process = self.processes[helper]
+            process.join(0.05)
+            if process.exitcode not in (None, 0):
+                return f"its render helper died (exit code {process.exitcode})"
+        return "its render helper did not report it"
 
     def page(self, index: int, path: str) -> tuple | None:
         """(key, log records, "written" or "unchanged") of page ``index`` from its helper."""
@@ -119,6 +133,9 @@ class Helpers:
                 self.finished.add(helper)
                 return None
             got, *page = message
+            if got == _FAILED:  # the end of this helper's reports follows
+                self.failures[helper] = page[0]
+                continue
             if got == index:
                 return tuple(page)
             if got > index:  # it has no page ``index``: keep this one for later
@@ -202,11 +219,15 @@ def _help(generate_pages, writer, share: Share) -> None:
     _log_only_for_pages(share)
     for signal in _MUTED_IN_HELPERS:
         signal.is_muted = True
+    code = 1
     try:
         generate_pages(writer)
+        code = 0
+    except BaseException as error:  # said to the build process, which renders the rest
+        share.connection.send((_FAILED, f"{type(error).__name__}: {error}"[:500]))
     finally:
         share.connection.close()
-        os._exit(0)  # no atexit handlers, no flushing of buffers copied from the parent
+        os._exit(code)  # no atexit handlers, no flushing of buffers copied from the parent
 
 
 class _QueuedSender:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import URLWrapper
 
-from . import fallbacks
+from . import fallbacks, guards
 from .processes import portable_record, replay_record, worker_count
 
 try:  # the site's one error type for content problems (plugins/strict_content)
@@ -189,6 +189,13 @@ def _sources_to_read() -> dict[str, object]:
     return jobs
 
 
+# What _cached() relies on of Pelican's reader cache.
+READER_CACHE_CODE = (
+    "pelican.cache.FileDataCacher.__init__",
+    "pelican.cache.FileStampDataCacher.get_cached_data",
+)
+
+
 def _cached(readers, path: str) -> bool:
     """Pelican's reader cache has this file as it is now (no stamp taken for a miss)."""
     entries = getattr(readers, "_cache", None)
@@ -206,6 +213,8 @@ def _run(settings: dict) -> None:
     workers = min(wanted, max(1, len(jobs) // chunk_size))
     if len(jobs) < int(settings.get("FASTBUILD_PARALLEL_MIN_FILES", 48)) or workers < 2:
         return  # a choice, not a fallback: forking would cost more than it saves
+    if not guards.unchanged(*READER_CACHE_CODE):
+        return  # the reader cache is not what _cached() reads: every source is read here
     if "fork" not in multiprocessing.get_all_start_methods():
         # Workers must inherit the configured readers; spawn would rebuild them.
         fallbacks.note("Markdown sources read one by one", "this system cannot fork")

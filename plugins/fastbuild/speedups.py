@@ -26,9 +26,13 @@ import weakref
 import pelican.utils
 from pelican.contents import Content
 
+from . import guards
+
 _state = {"active": False}
 _relative_paths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_original_relative_source_path = Content.get_relative_source_path
+_original_relative_source_path = guards.original(
+    "pelican.contents.Content.get_relative_source_path"
+)
 
 
 def activate(active: bool) -> None:
@@ -49,7 +53,7 @@ def _remembered_relative_source_path(self, source_path=None):
     return result
 
 
-_original_strftime = pelican.utils.strftime
+_original_strftime = guards.original("pelican.utils.strftime")
 _FORMAT_OPTION = re.compile("%[-]?.")
 _C89_DIRECTIVES = "aAbBcdfGHIjmMpSUuVwWxXyYzZ%"
 
@@ -84,7 +88,7 @@ def _strftime(date, date_format: str) -> str:
     return template % tuple(filled)
 
 
-_original_expand_settings = Content._expand_settings
+_original_expand_settings = guards.original("pelican.contents.Content._expand_settings")
 _urls: dict = {}
 _MISSING = object()
 
@@ -156,9 +160,15 @@ def _remembered_expand_settings(self, key, klass=None):
 
 
 def install() -> None:
-    Content.get_relative_source_path = _remembered_relative_source_path
-    Content._expand_settings = _remembered_expand_settings
-    pelican.utils.strftime = _strftime
+    """Each patch only over the code it was written against (``guards.py``)."""
+    if guards.unchanged("pelican.contents.Content.get_relative_source_path"):
+        Content.get_relative_source_path = _remembered_relative_source_path
+    if guards.unchanged(
+        "pelican.contents.Content._expand_settings", "pelican.contents.Content.url_format"
+    ):
+        Content._expand_settings = _remembered_expand_settings
+    if guards.unchanged("pelican.utils.strftime"):
+        pelican.utils.strftime = _strftime
 
 
 class ArticleList(list):

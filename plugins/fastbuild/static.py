@@ -13,9 +13,13 @@ import os
 
 import pelican.utils
 
+from . import guards
+
 
 def copy_only_changed(generate_output):
     """Wrap StaticGenerator.generate_output so identical files are left in place."""
+    if not guards.unchanged("pelican.utils.copy_file"):
+        return generate_output
 
     @functools.wraps(generate_output)
     def wrapper(writer):

@@ -196,7 +196,7 @@ class _KeyedTemplate:
             if done is not None and self._done_by_helper(path, localcontext, *done):
                 return ""
             why = (
-                "its render helper did not report it"
+                writer.helpers.why_unreported(index)
                 if done is None
                 else "it found the page unchanged, the build process did not"
             )

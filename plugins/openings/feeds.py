@@ -7,15 +7,13 @@ Reproducible: ids come from each role's ref, every date comes from the content
 from __future__ import annotations
 
 import datetime
-import os
 import re
 from urllib.parse import urljoin, urlsplit
 
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
-from plugins.buildcache.output import write_if_changed
-from plugins.site_extras.jsonld import absolute
+from plugins.site_extras.urls import absolute_url, site_host
 
 from .model import Opening
 
@@ -30,8 +28,7 @@ def id_prefix(settings: dict) -> str:
     """The tag: URI every feed and entry id starts with."""
     if settings.get("OPENINGS_ID_PREFIX"):
         return settings["OPENINGS_ID_PREFIX"]
-    host = urlsplit(settings.get("SITE_ORIGIN") or settings.get("SITEURL") or "").hostname
-    return f"tag:{host or 'localhost'},{ID_DATE}:openings"
+    return f"tag:{site_host(settings) or 'localhost'},{ID_DATE}:openings"
 
 
 def entry_id(prefix: str, opening: Opening) -> str:
@@ -40,8 +37,7 @@ def entry_id(prefix: str, opening: Opening) -> str:
 
 def feed_url(settings: dict, path: str) -> str:
     """Where a feed is published: FEED_DOMAIN (as the theme's links use), else the origin."""
-    domain = settings.get("FEED_DOMAIN") or settings.get("SITE_ORIGIN") or ""
-    return f"{domain.rstrip('/')}/{path.lstrip('/')}"
+    return absolute_url(settings, path, feed=True)
 
 
 def absolute_links(html: str, base: str) -> str:
@@ -99,7 +95,7 @@ def render_feeds(
         feed.id(feed_id)
         feed.title(title)
         feed.description(description)  # Atom subtitle, RSS channel description
-        feed.link(href=absolute(settings, page_path), rel="alternate")
+        feed.link(href=absolute_url(settings, page_path), rel="alternate")
         feed.link(href=feed_url(settings, path), rel="self")
         feed.language(settings.get("DEFAULT_LANG", "en"))
         feed.author({"name": settings.get("AUTHOR") or settings["SITENAME"]})
@@ -111,19 +107,12 @@ def render_feeds(
             entry.id(entry_id(prefix, opening))
             entry.guid(entry_id(prefix, opening), permalink=False)
             entry.title(opening.title)
-            entry.link(href=absolute(settings, opening.url), rel="alternate")
+            entry.link(href=absolute_url(settings, opening.url), rel="alternate")
             entry.published(opening.date)
             entry.updated(opening.lastmod)
             entry.category(term=opening.category)
             entry.summary(opening.summary)
-            entry.content(entry_html(opening, absolute(settings, opening.url)), type="html")
+            entry.content(entry_html(opening, absolute_url(settings, opening.url)), type="html")
         data = feed.atom_str(pretty=True) if kind == "atom" else feed.rss_str(pretty=True)
         rendered[path] = data
     return rendered
-
-
-def write_feed_file(output_path: str, relative: str, data: bytes) -> str:
-    """Write unless unchanged, so rebuilds leave timestamps (and rsync) alone."""
-    path = os.path.join(output_path, relative)
-    write_if_changed(path, data)
-    return path

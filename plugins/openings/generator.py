@@ -19,6 +19,7 @@ from pelican.readers import MarkdownReader
 from pelican.urlwrappers import Tag
 from pelican.utils import slugify
 
+from plugins.buildcache.output import write_through
 from plugins.site_extras.jsonld import script_safe_json
 from plugins.strict_content import problems
 from plugins.strict_content.today import build_today
@@ -216,7 +217,7 @@ class OpeningsGenerator(CachingGenerator):
 
     def generate_output(self, writer) -> None:
         self.generate_pages(writer)
-        self._write_feeds()
+        self._write_feeds(writer)
 
     def generate_pages(self, writer) -> None:
         """Every page of the openings (roles, listing, filters, archive); not the feeds.
@@ -291,7 +292,7 @@ class OpeningsGenerator(CachingGenerator):
                 links.append({"type": kind, "path": path, "title": f"{label} ({name})"})
         return links
 
-    def _write_feeds(self) -> None:
+    def _write_feeds(self, writer) -> None:
         settings = self.settings
         prefix = feeds.id_prefix(settings)
         site = settings["SITENAME"]
@@ -328,7 +329,7 @@ class OpeningsGenerator(CachingGenerator):
                 )
             )
         for relative, data in sorted(outputs.items()):
-            path = feeds.write_feed_file(self.output_path, relative, data)
+            path = write_through(writer, relative, data, self.context)
             logger.debug("Writing %s", path)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from plugins.site_extras.jsonld import absolute
+from plugins.site_extras.urls import absolute_url, site_host
 
 from .model import Opening, country_name
 
@@ -18,7 +18,7 @@ CONFIDENTIAL_EMPLOYER = "Confidential"
 
 def render_job_posting(opening: Opening, settings: dict) -> dict:
     """The JobPosting dict for one open role's page (embed with script_safe_json)."""
-    url = absolute(settings, opening.url)
+    url = absolute_url(settings, opening.url)
     data: dict = {
         "@context": "https://schema.org",
         "@type": "JobPosting",
@@ -100,8 +100,8 @@ def is_direct_apply(opening: Opening, settings: dict) -> bool:
     """True when the apply link completes the application on this site itself."""
     if not opening.apply_url:
         return False
-    site_host = urlsplit(settings.get("SITE_ORIGIN") or "").hostname
-    return bool(site_host) and urlsplit(opening.apply_url).hostname == site_host
+    host = site_host(settings)
+    return bool(host) and urlsplit(opening.apply_url).hostname == host
 
 
 def _number(amount: Decimal) -> int | float:

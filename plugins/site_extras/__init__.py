@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 
 from feedgenerator import get_tag_uri
 from pelican import signals
+from pelican.generators import Generator
 
-from plugins.buildcache.output import write_if_changed
+from plugins.buildcache.output import write_through
 
-from . import jsonld, reading, settings, sitemap, textstats
+from . import jsonld, reading, settings, sitemap, textstats, urls
 
 _generators: list = []
 
@@ -72,16 +73,22 @@ def remember_generators(generators) -> None:
     _generators[:] = generators
 
 
-def write_sitemap_and_robots(pelican) -> None:
-    site_settings = pelican.settings
-    entries = sitemap.collect_entries(_generators, site_settings)
-    out = site_settings["OUTPUT_PATH"]
-    write_if_changed(
-        os.path.join(out, site_settings["SITEMAP_SAVE_AS"]),
-        sitemap.render_sitemap(entries, site_settings).encode("utf-8"),
-    )
-    robots = sitemap.render_robots(site_settings).encode("utf-8")
-    write_if_changed(os.path.join(out, "robots.txt"), robots)
+class SiteFilesGenerator(Generator):
+    """sitemap.xml and robots.txt, written with the pages by Pelican's writer."""
+
+    def generate_context(self) -> None:
+        """Nothing to read: the sitemap lists what the other generators read."""
+
+    def generate_output(self, writer) -> None:
+        site_settings = self.settings
+        entries = sitemap.collect_entries(_generators, site_settings)
+        xml = sitemap.render_sitemap(entries, site_settings)
+        write_through(writer, site_settings["SITEMAP_SAVE_AS"], xml, self.context)
+        write_through(writer, "robots.txt", sitemap.render_robots(site_settings), self.context)
+
+
+def site_files_generator(pelican):
+    return SiteFilesGenerator
 
 
 def _absolute_feed_url(origin: str, url: str) -> str:
@@ -90,7 +97,7 @@ def _absolute_feed_url(origin: str, url: str) -> str:
 
 def make_feed_links_absolute(context, feed) -> None:
     """Feeds leave the site: links and ids stay absolute even in a RELATIVE_URLS build."""
-    origin = (context.get("FEED_DOMAIN") or context.get("SITE_ORIGIN") or "").rstrip("/")
+    origin = urls.feed_origin(context)
     if not origin.startswith(("http://", "https://")):
         return
     feed.feed["link"] = _absolute_feed_url(origin, feed.feed["link"] or "/")
@@ -117,4 +124,4 @@ def register() -> None:
     signals.article_generator_finalized.connect(annotate_articles)
     signals.page_generator_finalized.connect(annotate_pages)
     signals.all_generators_finalized.connect(remember_generators)
-    signals.finalized.connect(write_sitemap_and_robots)
+    signals.get_generators.connect(site_files_generator)

@@ -6,17 +6,14 @@ import json
 
 from markupsafe import Markup
 
+from .urls import absolute_url
+
 
 def script_safe_json(data: dict) -> Markup:
     """JSON that cannot close its <script> element or open a comment."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=False, indent=None)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)  # noqa: S704 - every character that could end the script is escaped
-
-
-def absolute(settings: dict, path: str) -> str:
-    origin = settings["SITE_ORIGIN"].rstrip("/")
-    return f"{origin}/{path.lstrip('/')}"
 
 
 def person(settings: dict) -> dict:
@@ -34,8 +31,8 @@ def person(settings: dict) -> dict:
         "worksFor": {"@type": "Organization", "name": recruiter.get("company")},
         "email": f"mailto:{recruiter['email']}" if recruiter.get("email") else None,
         "telephone": recruiter.get("phone"),
-        "url": absolute(settings, "about/"),
-        "image": absolute(settings, recruiter["photo"]) if recruiter.get("photo") else None,
+        "url": absolute_url(settings, "about/"),
+        "image": absolute_url(settings, recruiter["photo"]) if recruiter.get("photo") else None,
         "sameAs": same_as,
     }
     return {key: value for key, value in data.items() if value}
@@ -43,7 +40,7 @@ def person(settings: dict) -> dict:
 
 def blog_posting(article, settings: dict) -> dict:
     recruiter = settings["RECRUITER"]
-    url = absolute(settings, article.url)
+    url = absolute_url(settings, article.url)
     data = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -54,7 +51,7 @@ def blog_posting(article, settings: dict) -> dict:
         "author": {
             "@type": "Person",
             "name": article.author.name,
-            "url": absolute(settings, "about/"),
+            "url": absolute_url(settings, "about/"),
         },
         "publisher": {"@type": "Person", "name": recruiter["name"]},
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
@@ -62,6 +59,6 @@ def blog_posting(article, settings: dict) -> dict:
         "wordCount": article.word_count,
         "keywords": [tag.name for tag in getattr(article, "tags", []) or []],
         "articleSection": article.category.name,
-        "image": absolute(settings, recruiter["share_image"]),
+        "image": absolute_url(settings, recruiter["share_image"]),
     }
     return {key: value for key, value in data.items() if value not in (None, [], "")}

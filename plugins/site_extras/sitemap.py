@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from xml.sax.saxutils import escape
 
-from .jsonld import absolute
+from .urls import absolute_url
 
 
 def collect_entries(generators, settings: dict) -> list[tuple[str, datetime.datetime | None]]:
@@ -39,7 +39,7 @@ def render_sitemap(entries, settings: dict) -> str:
     ]
     for url, lastmod in entries:
         lines.append("  <url>")
-        lines.append(f"    <loc>{escape(absolute(settings, url))}</loc>")
+        lines.append(f"    <loc>{escape(absolute_url(settings, url))}</loc>")
         if lastmod is not None:
             lines.append(f"    <lastmod>{lastmod.isoformat(timespec='seconds')}</lastmod>")
         lines.append("  </url>")
@@ -48,5 +48,5 @@ def render_sitemap(entries, settings: dict) -> str:
 
 
 def render_robots(settings: dict) -> str:
-    sitemap_url = absolute(settings, settings["SITEMAP_SAVE_AS"])
+    sitemap_url = absolute_url(settings, settings["SITEMAP_SAVE_AS"])
     return f"User-agent: *\nDisallow: /drafts/\n\nSitemap: {sitemap_url}\n"

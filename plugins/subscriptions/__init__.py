@@ -9,8 +9,9 @@ scrapes pages: it reads the same values the pages were made from.
 from __future__ import annotations
 
 from pelican import signals
+from pelican.generators import Generator
 
-from plugins.buildcache.output import write_if_changed
+from plugins.buildcache.output import write_through
 
 from . import settings
 from .manifest import build_manifest, manifest_json
@@ -40,8 +41,21 @@ def remember_generators(generators) -> None:
     _Sources.generators = list(generators)
 
 
-def write_manifest(pelican) -> None:
-    site = pelican.settings
+class ManifestGenerator(Generator):
+    """The manifest of what the site offers subscribers, written by Pelican's writer."""
+
+    def generate_context(self) -> None:
+        """Nothing to read: the manifest lists what the other generators read."""
+
+    def generate_output(self, writer) -> None:
+        write_manifest(self.settings, writer, self.context)
+
+
+def manifest_generator(pelican):
+    return ManifestGenerator
+
+
+def write_manifest(site: dict, writer, context: dict) -> None:
     if not site.get("AUDIENCE_URL") or not site.get("SUBSCRIBE_MANIFEST_SAVE_AS"):
         return
     articles, roles = [], []
@@ -52,11 +66,11 @@ def write_manifest(pelican) -> None:
         if today is not None and hasattr(generator, "openings"):
             roles.extend(o for o in generator.openings if o.is_open(today))
     _Sources.generators = []
-    path = f"{site['OUTPUT_PATH']}/{site['SUBSCRIBE_MANIFEST_SAVE_AS']}"
-    write_if_changed(path, manifest_json(build_manifest(articles, roles, site)).encode())
+    manifest = manifest_json(build_manifest(articles, roles, site))
+    write_through(writer, site["SUBSCRIBE_MANIFEST_SAVE_AS"], manifest, context)
 
 
 def register() -> None:
     signals.initialized.connect(configure)
     signals.all_generators_finalized.connect(remember_generators)
-    signals.finalized.connect(write_manifest)
+    signals.get_generators.connect(manifest_generator)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 
 from plugins.openings.facets import facet_values
-from plugins.site_extras.jsonld import absolute
+from plugins.site_extras.urls import absolute_url
 
 FORMAT = 1
 _TAGS = re.compile(r"<[^>]+>")
@@ -31,7 +31,7 @@ def post_item(article, settings: dict) -> dict:
         "key": f"post:{article.slug}",
         "kind": "post",
         "title": plain_text(article.title),
-        "url": absolute(settings, article.url),
+        "url": absolute_url(settings, article.url),
         "summary": plain_text(getattr(article, "summary", "")),
         "date": article.date.isoformat(),
         "category": str(getattr(article, "category", "") or ""),
@@ -48,7 +48,7 @@ def role_item(opening, settings: dict) -> dict:
         "key": f"role:{opening.ref}",
         "kind": "role",
         "title": opening.title,
-        "url": absolute(settings, opening.url),
+        "url": absolute_url(settings, opening.url),
         "summary": plain_text(opening.summary),
         "date": opening.date.isoformat(),
         "category": opening.category,
@@ -69,7 +69,7 @@ def build_manifest(articles: Iterable, open_roles: Iterable, settings: dict) -> 
         "version": FORMAT,
         "site": {
             "name": settings.get("SITENAME", ""),
-            "url": absolute(settings, ""),
+            "url": absolute_url(settings, ""),
             "author": settings.get("AUTHOR", ""),
         },
         "items": [post_item(a, settings) for a in posts] + [role_item(o, settings) for o in roles],

@@ -16,7 +16,7 @@ import pytest
 
 from bench.synth import edit_post, generate_site
 from sitekit.build import build_site
-from tests.sitebuild import ROOT
+from tests.sitebuild import ROOT, assert_no_fallbacks
 
 SETTINGS = ROOT / "pelicanconf.py"
 
@@ -40,6 +40,8 @@ def _build(content: Path, out: Path, *, fast: bool, load_cache: bool = False, **
         overrides["PLUGINS"] = [*_plugins(), "plugins.fastbuild"]
     report = build_site(SETTINGS, overrides)
     assert report.ok, report.problems + report.errors
+    if fast:
+        assert_no_fallbacks()
     return report
 
 

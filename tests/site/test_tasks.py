@@ -39,8 +39,15 @@ def test_invoke_lists_the_quickstart_task_names():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    listed = {line.split()[0] for line in result.stdout.splitlines()[1:] if line.strip()}
+    listed = set()
+    for line in result.stdout.splitlines()[1:]:
+        if line.startswith("  ") and not line.startswith("   "):  # "  name (alias)  help"
+            name, _, rest = line.strip().partition(" ")
+            listed.add(name)
+            if rest.startswith("("):  # invoke lists aliases in brackets: up (reserve)
+                listed.update(rest[1 : rest.index(")")].split(", "))
     assert set(QUICKSTART_TASKS) <= listed
+    assert {"up", "reserve"} <= listed
 
 
 def test_new_post_writes_every_field_and_builds(tmp_path):
