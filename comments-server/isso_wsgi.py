@@ -12,8 +12,10 @@ Run: ``gunicorn -c /etc/isso/gunicorn.conf.py --pythonpath /etc/isso isso_wsgi:a
 """
 
 import json
+import logging
 import os
 import re
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import isso.core
@@ -34,9 +36,10 @@ def _defer_purge(app, delta):
 
 
 isso.core.ThreadedMixin.purge = _defer_purge
+_settings = config.load(config.default_file(), os.environ["ISSO_SETTINGS"])
 try:
     isso_application = make_app(
-        config.load(config.default_file(), os.environ["ISSO_SETTINGS"]),
+        _settings,
         threading=False,
         multiprocessing=True,
     )
@@ -51,7 +54,45 @@ _EDIT = re.compile(r"/id/\d+/?$")  # at the end: whatever prefix a client adds
 # Threads only for this site's posts: "/new?uri=javascript:..." would put a script link in
 # the moderation page, and any other path a thread no page shows.
 _NEW = re.compile(r"/new/?$")
-_POST_URI = re.compile(r"^/posts/[a-z0-9][a-z0-9_-]{0,120}/$")
+_POST_URI = re.compile(r"^/posts/([a-z0-9][a-z0-9_-]{0,120})/$")
+# ...and only for posts that exist: ISSO_SITE_ROOT names the published site's folder
+# (nginx's root), where a post is posts/<slug>/index.html. Unset (the site is hosted
+# elsewhere) or without a posts/ folder (not published yet, wrong path: said once in the
+# log), the address pattern above is the whole check.
+_SITE_ROOT = os.environ.get("ISSO_SITE_ROOT", "")
+_log = logging.getLogger("isso_wsgi")
+_warned = []
+
+
+def _is_post(uri: str, site_root: str = _SITE_ROOT) -> bool:
+    """``/posts/<slug>/`` of a post the published site has (see ISSO_SITE_ROOT above)."""
+    match = _POST_URI.match(uri)
+    if not match:
+        return False
+    posts = Path(site_root, "posts") if site_root else None
+    if posts is None or not posts.is_dir():
+        if posts is not None and not _warned:
+            _warned.append(True)
+            _log.warning("ISSO_SITE_ROOT=%s has no posts/ folder: not checking slugs", site_root)
+        return True
+    return (posts / match.group(1) / "index.html").is_file()
+
+
+# The moderation page (and its login form) are Isso's HTML; they get their own policy,
+# here rather than in nginx because the page is also opened through an SSH tunnel to
+# gunicorn. Isso's admin.html calls its functions from onclick attributes (with comment
+# ids and signatures in them, so no hash list can name them): attributes may run, but no
+# <script> block, no javascript: link (a thread URI made into one cannot run), nothing
+# from another origin. Reader text in the page is escaped by Isso's templates.
+ADMIN_POLICY = (
+    "default-src 'none'; script-src 'self'; script-src-attr 'unsafe-inline'; "
+    "style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+_ADMIN_PAGE = re.compile(r"/(admin|login)/?$")
+# Isso writes its public address into those pages (stylesheets, admin.js, the login
+# form, the moderation calls); made relative, the page works wherever it is opened.
+_PUBLIC_ENDPOINT = (_settings.get("server", "public-endpoint") or "").rstrip("/")
 
 
 def _refuse(start_response, status: str, reason: str):
@@ -76,6 +117,33 @@ def _admin_cookies_httponly(start_response):
     return start
 
 
+def _admin_page(environ, start_response):
+    """Isso's admin or login answer with the admin policy and same-origin addresses."""
+    answer = {}
+
+    def start(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = status, headers
+        return lambda data: None  # Isso (werkzeug) returns its body, never writes
+
+    chunks = isso_application(environ, _admin_cookies_httponly(start))
+    try:
+        body = b"".join(chunks)
+    finally:
+        getattr(chunks, "close", lambda: None)()
+    headers = [(k, v) for k, v in answer["headers"] if k.lower() != "content-length"]
+    if _PUBLIC_ENDPOINT and any(
+        k.lower() == "content-type" and v.startswith("text/html") for k, v in headers
+    ):
+        body = body.replace(_PUBLIC_ENDPOINT.encode() + b"/", b"/")
+        body = body.replace(f"'{_PUBLIC_ENDPOINT}'".encode(), b"''")
+    headers += [
+        ("Content-Security-Policy", ADMIN_POLICY),
+        ("Content-Length", str(len(body))),
+    ]
+    start_response(answer["status"], headers)
+    return [body]
+
+
 def application(environ, start_response):
     """Isso, behind the rules moderation needs (see the comments above)."""
     method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
@@ -87,8 +155,10 @@ def application(environ, start_response):
         )
     if method == "POST" and _NEW.search(path):
         uri = parse_qs(environ.get("QUERY_STRING", "")).get("uri", [""])[0]
-        if not _POST_URI.match(uri):
+        if not _is_post(uri):
             return _refuse(start_response, "400 Bad Request", "comments are for posts only")
+    if _ADMIN_PAGE.search(path):
+        return _admin_page(environ, start_response)
     return isso_application(environ, _admin_cookies_httponly(start_response))
 
 

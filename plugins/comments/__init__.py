@@ -100,9 +100,11 @@ def _snapshot(server: str, live_articles: list, site_settings: dict, tz) -> snap
     result = snapshot.fetch_snapshot(
         server, uris, tz, float(site_settings["COMMENTS_SNAPSHOT_TIMEOUT"])
     )
+    # Info, not warning: the site is still right without (some of) the snapshot.
     if not result.ok:
-        # Info, not warning: the site is still right without the snapshot.
         logger.info("comments: no live comment snapshot, building without it: %s", result.error)
+    elif result.incomplete:
+        logger.info("comments: live comment snapshot incomplete: %s", result.incomplete)
     return result
 
 

@@ -8,7 +8,7 @@ COMMENTS_PATH = "comments"
 COMMENTS_URL = ""
 # Read approved live comments from the Isso server at build time (publishconf: on).
 COMMENTS_SNAPSHOT = False
-# Seconds for the whole snapshot (every article together), not per request.
+# Seconds each snapshot request may take (one /count, then each commented thread).
 COMMENTS_SNAPSHOT_TIMEOUT = 4.0
 # Per-article comments feed, relative to the output folder and FEED_DOMAIN.
 COMMENTS_FEED_ATOM = "feeds/comments/{slug}.atom.xml"

@@ -138,3 +138,48 @@ def test_a_reader_posts_a_live_comment_that_appears_after_approval(
     assert watch.outside == [], watch.outside
     assert watch.problems == [], watch.problems
     context.close()
+
+
+# Names typed into Isso's form, and what the live widget must show (the same rules as
+# plugins/comments/sanitize.author_name and the archived "a reader, not the author" mark).
+LIVE_NAMES = {
+    "Maren Okafor\u200b": ("Maren Okafor", True),  # zero-width space: looks like the author
+    "  maren   OKAFOR ": ("maren OKAFOR", True),  # case and spacing
+    "\uff2d\uff41\uff52\uff45\uff4e Okafor": ("\uff2d\uff41\uff52\uff45\uff4e Okafor", True),
+    "Ma\u2060ren\ufeff Oka\u200dfor": ("Maren Okafor", True),  # word joiner, BOM, ZWJ
+    "\u202eronakO neraM\u202c": ("ronakO neraM", False),  # a right-to-left override
+    "Dana \u2067Reyes\u2069 \u200f": ("Dana Reyes", False),
+    "x" * 5000: ("x" * 79 + "\u2026", False),  # one word, no spaces
+}
+
+
+def test_live_widget_cleans_names_and_marks_readers_using_the_authors(
+    browser, article_url, isso, client
+):
+    uri = f"/posts/{SLUG}/"
+    posted = {}
+    for name in LIVE_NAMES:
+        answer = client.post(uri, f"A comment signed {len(posted)}.", author=name)
+        assert answer.status == 202, answer
+        approve_comment(isso.database, answer.json()["id"])
+        posted[answer.json()["id"]] = name
+
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    watch = Watch(context)
+    page = watch.page(context)
+    page.goto(article_url)
+    page.locator("#isso-thread").scroll_into_view_if_needed()
+    for ident, typed in posted.items():
+        shown, marked = LIVE_NAMES[typed]
+        comment = page.locator(f"#isso-root #isso-{ident}")
+        comment.wait_for(state="visible")
+        author = comment.locator(".isso-comment-header > .isso-author")
+        assert author.text_content() == shown, (typed[:20], author.text_content()[:100])
+        mark = comment.locator(".isso-comment-header > .comment-badge-reader")
+        assert mark.count() == (1 if marked else 0), typed[:20]
+        if marked:
+            assert mark.is_visible() and mark.inner_text() == "a reader, not the author"
+    # the 5,000-letter name no longer widens the phone page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert watch.outside == [] and watch.problems == [], (watch.outside, watch.problems)
+    context.close()

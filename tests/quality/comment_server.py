@@ -70,8 +70,8 @@ def production_config(
     return write_config(PRODUCTION_CONFIG, folder / "isso.cfg", changes)
 
 
-def environment(config: Path) -> dict[str, str]:
-    env = {**os.environ, **DUMMY_ENVIRONMENT, "ISSO_SETTINGS": str(config)}
+def environment(config: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {**os.environ, **DUMMY_ENVIRONMENT, **(extra or {}), "ISSO_SETTINGS": str(config)}
     missing = missing_variables(config, env)
     assert not missing, f"production.cfg needs variables the test does not set: {missing}"
     return env
@@ -92,9 +92,17 @@ def single_process_isso(folder: Path, site_origin: str, **config) -> Iterator[Is
 
 @contextlib.contextmanager
 def gunicorn_isso(
-    folder: Path, site_origin: str, workers: int, overrides=None, timeout: float = 30.0
+    folder: Path,
+    site_origin: str,
+    workers: int,
+    overrides=None,
+    timeout: float = 30.0,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[IssoServer]:
-    """Isso as deployed (comments-server/isso.service): gunicorn, --preload, N workers."""
+    """Isso as deployed (comments-server/isso.service): gunicorn, --preload, N workers.
+
+    ``env`` adds to the environment file's variables (e.g. ISSO_SITE_ROOT).
+    """
     require_isso()
     require(importlib.util.find_spec("gunicorn") is not None, "gunicorn is not installed")
     port = free_port()
@@ -113,7 +121,7 @@ def gunicorn_isso(
     ]  # fmt: skip
     with open(log, "ab") as output:
         process = subprocess.Popen(
-            command, cwd=folder, env=environment(path), stdout=output, stderr=subprocess.STDOUT
+            command, cwd=folder, env=environment(path, env), stdout=output, stderr=subprocess.STDOUT
         )
     server = IssoServer(url=url, config=path, database=folder / "comments.db", process=process)
     try:

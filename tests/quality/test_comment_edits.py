@@ -79,3 +79,16 @@ def test_threads_only_for_posts_and_an_httponly_admin_session(tmp_path):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_with_no_published_site_to_check_against_the_post_pattern_is_the_check(tmp_path):
+    """ISSO_SITE_ROOT naming a folder without posts/ (not published yet) refuses nobody."""
+    missing = tmp_path / "not-published"
+    with gunicorn_isso(
+        tmp_path, "http://127.0.0.1:9", workers=1, env={"ISSO_SITE_ROOT": str(missing)}
+    ) as isso:
+        client = IssoClient(isso)
+        assert client.post("/posts/any-post/", "Hello there").status in (201, 202)
+        assert client.post("/elsewhere/posts/any-post/", "Hello there").status == 400
+    log = (tmp_path / "gunicorn.log").read_text(encoding="utf-8")
+    assert log.count("has no posts/ folder: not checking slugs") == 1, log[-2000:]
