@@ -94,6 +94,16 @@ def test_systemd_unit_runs_gunicorn_with_the_env_file():
     assert "gunicorn --config /etc/isso/gunicorn.conf.py" in unit
     assert "isso_wsgi:application" in unit
     assert 'ExecStartPre=/usr/bin/test -n "${ISSO_ADMIN_PASSWORD}"' in unit
+    # The unit checks exactly the variables the production config reads (less the one
+    # isso_wsgi.py derives), and the example env file defines every one of them.
+    checked = set(re.findall(r'ExecStartPre=/usr/bin/test -n "\$\{(\w+)\}"', unit))
+    lines = PRODUCTION_CONFIG.read_text(encoding="utf-8").splitlines()
+    config = "\n".join(line for line in lines if not line.lstrip().startswith(("#", ";")))
+    read = set(re.findall(r"\$(\w+)", config)) - {"ISSO_SMTP_SECURITY"}
+    assert checked == read | {"ISSO_SETTINGS"}
+    example = (CONFIG_DIR / "isso.env.example").read_text(encoding="utf-8")
+    defined = set(re.findall(r"^(\w+)=", example, re.M))
+    assert checked - {"ISSO_SETTINGS"} <= defined
 
 
 def test_unset_variables_stop_the_server_before_it_starts(tmp_path):
