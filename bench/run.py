@@ -43,6 +43,7 @@ FEATURES_OFF = {
     "scheduled posts": {"SCHEDULE_FUTURE_POSTS": False},
     "fastbuild (every speed-up)": {"FAST_BUILD": False},
     "fastbuild's parallel workers (vs one)": {"FASTBUILD_WORKERS": 1},
+    "fastbuild's background writes": {"FASTBUILD_BACKGROUND_WRITES": False},
     "search (Pagefind)": {"SEARCH_ENABLED": False},
 }
 

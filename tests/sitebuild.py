@@ -63,7 +63,8 @@ def assert_no_fallbacks() -> None:
     """The last build took every fast path fastbuild has (none left to plain Pelican)."""
     from plugins.fastbuild import fallbacks
 
-    assert [kind.line() for kind in fallbacks.noted()] == []
+    found = [kind.line() for kind in fallbacks.noted()]
+    assert found == [], found
 
 
 def free_port() -> int:

@@ -25,6 +25,8 @@ build did) is left entirely alone.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
 
@@ -124,6 +126,7 @@ def _remember_cache_inputs(site_settings: dict) -> None:
 def prepare_generator(generator) -> None:
     if not settings.enabled(generator.settings):
         return
+    generator.generate_output = _flushing_writes(generator.generate_output)
     # Templates cannot change during one build: skip Jinja's stat() on every include.
     generator.env.auto_reload = False
     if generator.settings.get("CACHE_CONTENT") and generator.settings.get("CACHE_PATH"):
@@ -134,6 +137,25 @@ def prepare_generator(generator) -> None:
     if callable(getattr(generator, "generate_pages", None)):  # articles, openings
         generator.generate_output = _with_render_helpers(generator, generator.generate_output)
     use_fast_readers(generator)
+
+
+def _flushing_writes(generate_output):
+    """Every file a generator's output step finished is on disk when the step ends."""
+
+    @functools.wraps(generate_output)
+    def generate_output_and_flush(writer):
+        try:
+            result = generate_output(writer)
+        except BaseException:
+            if isinstance(writer, FastWriter):
+                with contextlib.suppress(OSError):  # the first error is the one to see
+                    writer.flush_writes()
+            raise
+        if isinstance(writer, FastWriter):
+            writer.flush_writes()
+        return result
+
+    return generate_output_and_flush
 
 
 def _with_render_helpers(generator, generate_output):
@@ -195,6 +217,7 @@ def finish_build(site) -> None:
     if not settings.enabled(site.settings):
         return
     for writer in _writers:
+        writer.flush_writes()
         writer.finish()
     _remember_cache_inputs(site.settings)
     collector.finish()

@@ -222,8 +222,11 @@ def _help(generate_pages, writer, share: Share) -> None:
     code = 1
     try:
         generate_pages(writer)
+        writer.flush_writes()  # every page on disk, every report sent
         code = 0
     except BaseException as error:  # said to the build process, which renders the rest
+        with contextlib.suppress(Exception):
+            writer.flush_writes()  # what was finished is on disk and reported
         share.connection.send((_FAILED, f"{type(error).__name__}: {error}"[:500]))
     finally:
         share.connection.close()

@@ -27,7 +27,7 @@ from pelican.writers import FileOverwriteFailedError, Writer
 
 from plugins.buildcache.output import write_if_changed
 
-from . import fallbacks
+from . import background, fallbacks
 from .pages import PageKeys, PageMemo, uses_relocating_links
 from .processes import portable_record, replay_record
 
@@ -98,7 +98,7 @@ class FastWriter(Writer):
             feed = super().write_feed(
                 elements, context, path, url, feed_type, override_output, feed_title
             )
-        self.memo.record(complete_path, key, records)
+        background.writes().after_writes(lambda: self.memo.record(complete_path, key, records))
         return feed
 
     def _open_w(self, filename, encoding, override=False):
@@ -149,16 +149,39 @@ class FastWriter(Writer):
             self.keys.start(context)
             self.memo.forget_if_site_changed(self.keys.site)
 
-    def _file_closed(self, path: str, changed: bool) -> None:
-        self.counts["written" if changed else "unchanged"] += 1
+    def _file_closed(self, path: str, changed: bool | None, deferred: bool = False):
+        """Bookkeeping for a finished file: the page's key is kept (the build process)
+        or reported to the build process (a helper) once the file is on disk. With
+        ``deferred`` the file is still being written in the background (``changed`` is
+        None, ``flush_writes`` counts it): what is left to do is returned, to be run
+        after the write."""
+        if changed is not None:
+            self.counts["written" if changed else "unchanged"] += 1
         pending = self._pending.pop(path, None)
         if pending is None:
-            return
+            return None
         key, records, index = pending
         if self.share is not None:  # a helper: tell the build process this page is done
-            self.share.connection.send((index, path, key, records, "written"))
+            connection, report = self.share.connection, (index, path, key, records, "written")
+
+            def after():
+                connection.send(report)
+
         else:
-            self.memo.record(path, key, records)
+
+            def after():
+                self.memo.record(path, key, records)
+
+        if deferred:
+            return after
+        after()
+        return None
+
+    def flush_writes(self) -> None:
+        """Every file this process finished is on disk (``background.py``)."""
+        written, unchanged = background.writes().flush()
+        self.counts["written"] += written
+        self.counts["unchanged"] += unchanged
 
     def _written_by_helper(self, path: str) -> None:
         key, records = self._by_helper.pop(path)
@@ -205,7 +228,10 @@ class _KeyedTemplate:
         entry = writer.memo.unchanged(path, key)
         if entry is not None:
             if writer.share is not None:  # tell the build process it is unchanged
-                writer.share.connection.send((index, path, key, [], "unchanged"))
+                report = (index, path, key, [], "unchanged")
+                connection = writer.share.connection
+                # After the reports of the pages still being written: in their order.
+                background.writes().after_writes(lambda: connection.send(report))
                 writer._skip[path] = None
                 return ""
             _replay(entry[3])
@@ -264,7 +290,12 @@ class _WrittenIfChanged(io.StringIO):
             text = text.replace("\n", os.linesep)
         data = text.encode(self._encoding)
         super().close()
-        self._writer._file_closed(self._path, write_if_changed(self._path, data))
+        writer = self._writer
+        if background.in_background(writer.settings):
+            after = writer._file_closed(self._path, None, deferred=True)
+            background.writes().submit(self._path, data, after)
+        else:
+            writer._file_closed(self._path, write_if_changed(self._path, data))
 
     def __exit__(self, *exc_info):
         if exc_info[0] is None:
@@ -275,14 +306,17 @@ class _WrittenIfChanged(io.StringIO):
 
 
 class _FolderRememberingOs:
-    """``os`` as Pelican's writer sees it during a fast build: each output folder is
-    made once, not once per page (two system calls each, thousands of pages)."""
+    """``os`` as Pelican's writer sees it during a fast build: output folders are made
+    when their first file is written, not once per page before it is rendered."""
 
     def __init__(self) -> None:
         self.made: set[str] = set()
 
     def makedirs(self, name, mode=0o777, exist_ok=False):
-        if exist_ok and name in self.made:
+        # Every file FastWriter writes goes through write_if_changed, which makes a
+        # missing folder itself (in the background, with the file).
+        if exist_ok:
+            self.made.add(name)
             return
         os.makedirs(name, mode, exist_ok)
         self.made.add(name)
