@@ -80,11 +80,20 @@ def build_site(
         site.run()
     except ContentProblems as problems:
         report.problems = [str(p) for p in problems.problems]
+    except OSError as error:  # the disk, not the code: full, read-only, a file in the way
+        report.errors.append(_file_system_error(error))
     finally:
         root_logger.removeHandler(collector)
         root_logger.setLevel(previous_level)
         report.seconds = time.perf_counter() - started
     return report
+
+
+def _file_system_error(error: OSError) -> str:
+    cause = error.__cause__ if isinstance(error.__cause__, OSError) else error
+    path = cause.filename or getattr(error, "filename", None)
+    where = os.path.relpath(path) if path else "a file"
+    return f"could not write {where}: {cause.strerror or cause}"
 
 
 def _quiet_console() -> None:

@@ -156,3 +156,15 @@ def test_a_changed_writer_means_pelicans_writer_and_the_same_output(
     warned = [line for line in report.warnings if "Writer._open_w is not the code" in line]
     assert len(warned) == 1, report.warnings
     assert_same_tree(reference, tmp_path / "out")
+
+
+def test_a_file_that_cannot_be_written_fails_the_build_naming_it(tmp_path, synthetic):
+    """Background writes: a failed write is the build's error, with the file's name."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "tag").write_text("a file where the tag pages' folder must go")
+    report = _build_allowing_fallbacks(synthetic, out)
+    assert not report.ok
+    lines = report.errors + report.problems
+    assert any("could not write" in line and "/tag/" in line for line in lines), lines
+    assert not any("Traceback" in line for line in lines)
