@@ -82,6 +82,7 @@ PLUGINS = [
     "plugins.comments",
     "plugins.openings",
     "plugins.subscriptions",
+    "plugins.stats",
     "plugins.fastbuild",
 ]
 DEFAULT_PAGINATION = 8
@@ -166,3 +167,7 @@ COMMENTS_SNAPSHOT = False
 # -- Email subscriptions (the audience server, audience/) ----------------------------
 # Public URL of the audience server; empty = no sign-up forms, nothing else changes.
 AUDIENCE_URL = os.environ.get("AUDIENCE_URL", "http://127.0.0.1:8090")
+
+# -- Reading stats (plugins/stats, counted by the audience server) ---------------------
+# Pages count views through AUDIENCE_URL; VIEWS_SNAPSHOT shows "Views: N" (publishconf).
+VIEWS_SNAPSHOT = False
