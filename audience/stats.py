@@ -231,6 +231,12 @@ class VisitorLedger:
                 used += added
                 overflowed += first and not added
                 found.append(first)
+            if overflowed and not self.HEADER.unpack_from(self._map, 0)[3]:
+                log.warning(
+                    "stats: the visitor ledger is full (AUDIENCE_STATS_VISITOR_SLOTS=%d); "
+                    "until midnight UTC new visitors are counted as new on every view",
+                    self.slots,
+                )
             self.HEADER.pack_into(self._map, 0, today.toordinal(), salt, used, overflowed)
             return found
         finally:
@@ -251,15 +257,15 @@ class VisitorLedger:
         return salt, 0, 0
 
     def _insert(self, fingerprint: int, used: int) -> tuple[bool, int]:
-        """(first time?, slots taken). A full ledger counts every visitor as new."""
-        if used >= self.slots * 0.9:
-            return True, 0
+        """(first time?, slots taken). A full ledger counts the visitors it cannot add as new."""
         table, index = self._table, fingerprint % self.slots
         for _ in range(self.MAX_PROBES):
             slot = table[index]
             if slot == fingerprint:
                 return False, 0
             if slot == 0:
+                if used >= self.slots * 0.9:
+                    return True, 0
                 table[index] = fingerprint
                 return True, 1
             index = (index + 1) % self.slots
