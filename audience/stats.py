@@ -136,6 +136,7 @@ def crawler_check() -> Callable[[str], bool]:
     from crawlerdetect import CrawlerDetect
 
     detector = CrawlerDetect()
+    detector.is_crawler("Mozilla/5.0")  # compiles the patterns now (before gunicorn forks)
     lock = threading.Lock()  # the detector keeps its last match on itself
 
     def is_bot(user_agent: str) -> bool:
