@@ -217,8 +217,9 @@ class Views:
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         headers["X-Frame-Options"] = "DENY"
-        # The counting image is shown by the site's pages, which live on another origin.
-        shared = request.endpoint == "count_pixel" and response.status_code == 200
+        # The site's pages, on another origin, send the beacon and show the counting image
+        # (no-cors: they cannot read either answer); same-origin would be an error there.
+        shared = request.endpoint in ("count", "count_pixel")
         headers["Cross-Origin-Resource-Policy"] = "cross-origin" if shared else "same-origin"
         if request.endpoint != "static":
             # Pages hold a subscriber's key in their address: keep them out of caches.

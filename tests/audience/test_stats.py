@@ -122,7 +122,11 @@ def written(server, path: str, views: int) -> None:
 def test_views_and_visitors_of_one_page(counter):
     address = new_reader_address()
     for _ in range(3):
-        assert beacon(counter, {"p": "/posts/one/"}, address=address).status == 204
+        answer = beacon(counter, {"p": "/posts/one/"}, address=address)
+        assert answer.status == 204
+        # sent from the site's origin: a same-origin policy would be an error in its console
+        assert answer.header("Cross-Origin-Resource-Policy") == "cross-origin"
+        assert answer.header("Set-Cookie") is None
     assert beacon(counter, {"p": "/posts/one/"}, SAFARI, address=address).status == 204
     written(counter, "/posts/one/", 4)
     assert page_row(counter.database, "/posts/one/") == (4, 2)
