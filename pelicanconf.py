@@ -82,6 +82,7 @@ PLUGINS = [
     "plugins.openings",
     "plugins.subscriptions",
     "plugins.search",
+    "plugins.stats",
     "plugins.fastbuild",
 ]
 DEFAULT_PAGINATION = 8
@@ -173,3 +174,7 @@ AUDIENCE_URL = os.environ.get("AUDIENCE_URL", "http://127.0.0.1:8090")
 SEARCH_ENABLED = True
 # Pages left out of the index, by URL pattern (e.g. "contact/", "posts/old-*").
 SEARCH_EXCLUDE = ()
+
+# -- Reading stats (plugins/stats, counted by the audience server) ---------------------
+# Pages count views through AUDIENCE_URL; VIEWS_SNAPSHOT shows "Views: N" (publishconf).
+VIEWS_SNAPSHOT = False

@@ -16,6 +16,7 @@ DELETE_OUTPUT_DIRECTORY = True
 COMMENTS_URL = os.environ.get("COMMENTS_URL", "https://comments.okafor-talent.example")
 COMMENTS_SNAPSHOT = True
 AUDIENCE_URL = os.environ.get("AUDIENCE_URL", "https://audience.okafor-talent.example")
+VIEWS_SNAPSHOT = True
 
 # -- Publishing (invoke publish / rollback): each one overridable by the environment ---
 PUBLISH_TARGET = os.environ.get("PUBLISH_TARGET", "rsync")  # rsync | s3 | gh-pages

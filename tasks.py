@@ -308,6 +308,30 @@ def subscribers_restore(c, file):
     sys.exit(commands.restore(file))
 
 
+@task(help={"days": "how many days, up to today (UTC; default 30)", "json": "one JSON document"})
+def stats(c, days=30, json=False):
+    """Reading stats: views and visitors per post, apply clicks per role, sources, trends."""
+    from sitekit.audience import commands
+
+    sys.exit(commands.stats(int(days), as_json=json))
+
+
+@task(name="stats-chart", help={"days": "30 or 90 (default 30)", "output": "a .png or .svg"})
+def stats_chart(c, days=30, output=""):
+    """Chart of daily views and apply clicks (default var/stats-chart.png)."""
+    from sitekit.audience import commands
+
+    sys.exit(commands.stats_chart(int(days), output))
+
+
+@task(name="bench-stats")
+def bench_stats(c):
+    """Benchmark the counting endpoint: 50 concurrent clients for 20 s against gunicorn."""
+    from bench.stats import main
+
+    sys.exit(main())
+
+
 @task(name="bench-audience")
 def bench_audience(c):
     """Benchmark subscriptions: who gets what at 10,000 subscribers, SMTP rate, sign-ups."""

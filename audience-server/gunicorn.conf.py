@@ -4,6 +4,11 @@
 there (then its connection is closed, so no SQLite handle crosses the fork), and
 every worker shares the in-memory key that hashes networks for the sign-up limit.
 The bind address comes from the command line (--bind 127.0.0.1:8090).
+
+Reading stats: the master also makes the shared memory that holds the day's salt and
+visitors, so every worker counts a reader once. Each worker writes its counts every
+AUDIENCE_STATS_FLUSH_SECONDS and at its exit (gunicorn's workers leave through
+sys.exit, after graceful_timeout at most): a normal stop or restart loses nothing.
 """
 
 import os

@@ -22,6 +22,7 @@ from audience import errors
 from audience.config import AudienceConfig
 from audience.mail import Mailer
 from audience.model import FREQUENCIES, TOPIC_LABELS, TOPICS, utc_now
+from audience.stats import PIXEL, Reader, Stats, parse_beacon, pixel_beacon
 from audience.store import Store
 from audience.subscriptions import Subscriptions, filter_id, parse_signup
 
@@ -45,6 +46,12 @@ URL_MAP = (
      "a button that unsubscribes; a GET changes nothing"),
     ("POST", "/unsubscribe/<token>", "unsubscribe",
      "unsubscribe from everything (RFC 8058 one-click): 200, no redirect"),
+    ("POST", "/count", "count",
+     "one page view or apply click (sendBeacon, text/plain JSON {p, r, q, e}): 204"),
+    ("GET", "/count.gif", "count_pixel",
+     "one page view from a reader without JavaScript (?p=<path>): a 1x1 GIF"),
+    ("GET", "/views", "views",
+     '{"views": {"/posts/<slug>/": N, ...}}: what the build shows as "Views: N"'),
     ("GET", "/health", "health", '{"ok": true}'),
 )  # fmt: skip
 # Static files (the pages' one stylesheet) are served under /static/.
@@ -65,6 +72,7 @@ def create_app(
     store = Store(config.database)
     store.migrate()
     store.purge(clock(), config.pending_days)
+    store.purge_stats(clock().date() - datetime.timedelta(days=config.stats_days))
     store.close()  # under --preload the workers open their own connections
     if mailer is None:
         mailer = Mailer(config, retries=1, retry_delay=0.5)
@@ -90,7 +98,16 @@ def create_app(
     )
     if config.proxy_count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_count)
-    views = Views(service, config)
+    stats = Stats(
+        Store(config.database),
+        site_hosts=config.site_hosts,
+        site_root=config.stats_site_root,
+        flush_seconds=config.stats_flush_seconds,
+        retention_days=config.stats_days,
+        visitor_slots=config.stats_visitor_slots,
+        clock=clock,
+    )
+    views = Views(service, config, stats)
     for method, rule, name, _ in URL_MAP:
         app.add_url_rule(rule, endpoint=name, view_func=getattr(views, name), methods=[method])
     app.register_error_handler(errors.Refusal, views.refusal)
@@ -99,15 +116,17 @@ def create_app(
     app.after_request(views.security_headers)
     app.context_processor(views.page_context)
     app.extensions["audience"] = service
+    app.extensions["audience_stats"] = stats
     return app
 
 
 class Views:
     """One method per entry of URL_MAP, plus the answers every view shares."""
 
-    def __init__(self, service: Subscriptions, config: AudienceConfig):
+    def __init__(self, service: Subscriptions, config: AudienceConfig, stats: Stats):
         self.service = service
         self.config = config
+        self.stats = stats
         self.csp = (
             "default-src 'none'; style-src 'self'; "
             f"form-action 'self' {config.site_origin}; "
@@ -169,6 +188,21 @@ class Views:
         subscriber = self.service.unsubscribe(token)
         return render_template("unsubscribed.html", token=token, subscriber=subscriber)
 
+    # -- reading stats ---------------------------------------------------------------------
+
+    def count(self) -> tuple[str, int]:
+        if (request.content_length or 0) > 2048:
+            raise errors.BodyTooLarge("A count is a few hundred bytes.")
+        self.stats.count(parse_beacon(request.get_data(cache=False)), _reader())
+        return "", 204
+
+    def count_pixel(self) -> Response:
+        self.stats.count(pixel_beacon(request.args), _reader())
+        return Response(PIXEL, mimetype="image/gif")
+
+    def views(self) -> Response:
+        return jsonify(views=self.stats.views_by_path())
+
     def health(self) -> Response:
         return jsonify(ok=True)
 
@@ -183,7 +217,10 @@ class Views:
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         headers["X-Frame-Options"] = "DENY"
-        headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        # The site's pages, on another origin, send the beacon and show the counting image
+        # (no-cors: they cannot read either answer); same-origin would be an error there.
+        shared = request.endpoint in ("count", "count_pixel")
+        headers["Cross-Origin-Resource-Policy"] = "cross-origin" if shared else "same-origin"
         if request.endpoint != "static":
             # Pages hold a subscriber's key in their address: keep them out of caches.
             headers["Cache-Control"] = "no-store"
@@ -222,6 +259,17 @@ class Views:
         refusal = errors.Refusal("Something went wrong on our side. Please try again later.")
         refusal.status, refusal.code, refusal.title = 500, "server_error", "Sorry"
         return self.refusal(refusal)
+
+
+def _reader() -> Reader:
+    headers = request.headers
+    purpose = f"{headers.get('Sec-Purpose', '')} {headers.get('Purpose', '')}".lower()
+    return Reader(
+        address=request.remote_addr or "",
+        user_agent=headers.get("User-Agent", "")[:512],
+        do_not_track=headers.get("DNT", "").strip() == "1" or headers.get("Sec-GPC", "") == "1",
+        prefetch="prefetch" in purpose or "prerender" in purpose,
+    )
 
 
 def _wants_json() -> bool:

@@ -59,11 +59,23 @@ class AudienceConfig:
     proxy_count: int = 0  # reverse proxies in front that set X-Forwarded-For
     email_templates: Path = DEFAULT_EMAIL_TEMPLATES
     max_body_bytes: int = 16 * 1024
+    # Reading stats (audience/stats.py): daily counts are kept this many days.
+    stats_days: int = 730
+    stats_flush_seconds: float = 2.0  # counts are written this often (lost if killed)
+    stats_visitor_slots: int = 1 << 20  # (visitor, page) pairs a day told apart (8 bytes each)
+    # The published site's folder: a path counts only if it is a page there. None = by shape.
+    stats_site_root: Path | None = None
 
     @property
     def site_origin(self) -> str:
         parts = urlsplit(self.site_url)
         return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def site_hosts(self) -> tuple[str, ...]:
+        """The site's host and this server's: a referrer from either is not a source."""
+        hosts = (urlsplit(self.site_url).hostname, urlsplit(self.public_url).hostname)
+        return tuple(dict.fromkeys(host for host in hosts if host))
 
     @property
     def from_address(self) -> str:
@@ -115,7 +127,26 @@ def load_config(environ: Mapping[str, str] = os.environ) -> AudienceConfig:
         ),
         proxy_count=int(env.number("AUDIENCE_PROXY_COUNT", 0, minimum=0, whole=True)),
         email_templates=Path(env.text("AUDIENCE_EMAIL_TEMPLATES", str(DEFAULT_EMAIL_TEMPLATES))),
+        stats_days=int(env.number("AUDIENCE_STATS_DAYS", 730, minimum=1, whole=True)),
+        stats_flush_seconds=env.number(
+            "AUDIENCE_STATS_FLUSH_SECONDS", 2.0, minimum=0.05, maximum=60
+        ),
+        stats_visitor_slots=int(
+            env.number("AUDIENCE_STATS_VISITOR_SLOTS", 1 << 20, minimum=1024, whole=True)
+        ),
+        stats_site_root=_site_root(env),
     )
+
+
+def _site_root(env: _Env) -> Path | None:
+    value = env.text("AUDIENCE_SITE_ROOT", "")
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else ROOT / path
+    if not path.is_dir():
+        raise ConfigError(f"AUDIENCE_SITE_ROOT: {value!r} is not a folder (the published site)")
+    return path
 
 
 def _smtp_settings(env: _Env) -> SmtpSettings:

@@ -20,8 +20,12 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audience.model import JobFilter, Preferences, SentItem, Subscriber, TokenRecord, utc_now
+
+if TYPE_CHECKING:
+    from audience.stats import Counts
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: subscribers, their tokens and sign-up mails, network counters, the send ledger.
@@ -87,6 +91,42 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID""",
         "CREATE INDEX sent_item ON sent (item_key)",
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    ),
+    # 2: reading stats, daily aggregates only (audience/stats.py): no address, no agent.
+    (
+        """CREATE TABLE page_days (
+            day TEXT NOT NULL,
+            path TEXT NOT NULL,
+            views INTEGER NOT NULL,
+            visitors INTEGER NOT NULL,
+            PRIMARY KEY (day, path)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE site_days (
+            day TEXT PRIMARY KEY,
+            views INTEGER NOT NULL,
+            visitors INTEGER NOT NULL
+        ) WITHOUT ROWID""",
+        """CREATE TABLE event_days (
+            day TEXT NOT NULL,
+            path TEXT NOT NULL,
+            event TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (day, path, event)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE source_days (
+            day TEXT NOT NULL,
+            path TEXT NOT NULL,
+            source TEXT NOT NULL,
+            views INTEGER NOT NULL,
+            PRIMARY KEY (day, path, source)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE campaign_days (
+            day TEXT NOT NULL,
+            source TEXT NOT NULL,
+            campaign TEXT NOT NULL,
+            views INTEGER NOT NULL,
+            PRIMARY KEY (day, source, campaign)
+        ) WITHOUT ROWID""",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -513,6 +553,125 @@ class Store:
                 "VALUES (?, 'confirmed', ?, ?, ?, ?, ?, ?, ?, ?)",
                 ((email, *_preference_columns(prefs), *[_ts(now)] * 5) for email, prefs in records),
             )
+
+    # -- reading stats: daily aggregates ------------------------------------------------
+
+    STATS_TABLES = ("page_days", "site_days", "event_days", "source_days", "campaign_days")
+
+    def add_stats(self, counts: Counts) -> None:
+        """Add a batch of counts to the daily aggregates, in one transaction."""
+        with self.transaction() as con:
+            con.executemany(
+                "INSERT INTO page_days (day, path, views, visitors) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (day, path) DO UPDATE SET views = views + excluded.views, "
+                "visitors = visitors + excluded.visitors",
+                ((day, path, v, u) for (day, path), (v, u) in counts.pages.items()),
+            )
+            con.executemany(
+                "INSERT INTO site_days (day, views, visitors) VALUES (?, ?, ?) "
+                "ON CONFLICT (day) DO UPDATE SET views = views + excluded.views, "
+                "visitors = visitors + excluded.visitors",
+                ((day, v, u) for day, (v, u) in counts.site.items()),
+            )
+            con.executemany(
+                "INSERT INTO event_days (day, path, event, count) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (day, path, event) DO UPDATE SET count = count + excluded.count",
+                ((*key, n) for key, n in counts.events.items()),
+            )
+            con.executemany(
+                "INSERT INTO source_days (day, path, source, views) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (day, path, source) DO UPDATE SET views = views + excluded.views",
+                ((*key, n) for key, n in counts.sources.items()),
+            )
+            con.executemany(
+                "INSERT INTO campaign_days (day, source, campaign, views) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (day, source, campaign) DO UPDATE SET views = views + excluded.views",
+                ((*key, n) for key, n in counts.campaigns.items()),
+            )
+
+    def purge_stats(self, before: datetime.date) -> int:
+        """Forget the days before ``before`` (the retention setting); return rows deleted."""
+        deleted = 0
+        with self.transaction() as con:
+            for table in self.STATS_TABLES:
+                deleted += con.execute(
+                    f"DELETE FROM {table} WHERE day < ?",  # noqa: S608 - names from a constant
+                    (before.isoformat(),),
+                ).rowcount
+        return deleted
+
+    def views_by_path(self) -> dict[str, int]:
+        """Every page's views over the days kept (what the build shows as "Views: N")."""
+        rows = self.connection.execute(
+            "SELECT path, SUM(views) FROM page_days GROUP BY path ORDER BY path"
+        )
+        return dict(rows.fetchall())
+
+    def page_totals(self, first: datetime.date, last: datetime.date) -> list[PageTotal]:
+        """Per page, from ``first`` to ``last`` (inclusive): views, visitors, apply clicks."""
+        rows = self.connection.execute(
+            "SELECT p.path, SUM(p.views), SUM(p.visitors), "
+            "COALESCE((SELECT SUM(count) FROM event_days AS e WHERE e.path = p.path "
+            "AND e.event = 'apply' AND e.day BETWEEN ?1 AND ?2), 0) "
+            "FROM page_days AS p WHERE p.day BETWEEN ?1 AND ?2 GROUP BY p.path",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [PageTotal(*row) for row in rows]
+
+    def daily_totals(self, first: datetime.date, last: datetime.date) -> list[DayTotal]:
+        """Each day from ``first`` to ``last`` that has counts: views, visitors, apply clicks."""
+        span = (first.isoformat(), last.isoformat())
+        clicks = dict(
+            self.connection.execute(
+                "SELECT day, SUM(count) FROM event_days WHERE event = 'apply' "
+                "AND day BETWEEN ? AND ? GROUP BY day",
+                span,
+            ).fetchall()
+        )
+        rows = self.connection.execute(
+            "SELECT day, views, visitors FROM site_days WHERE day BETWEEN ? AND ? ORDER BY day",
+            span,
+        ).fetchall()
+        days = {
+            day: DayTotal(day, views, visitors, clicks.get(day, 0)) for day, views, visitors in rows
+        }
+        for day, count in clicks.items():
+            days.setdefault(day, DayTotal(day, 0, 0, count))
+        return [days[day] for day in sorted(days)]
+
+    def source_totals(self, first: datetime.date, last: datetime.date) -> list[tuple[str, int]]:
+        rows = self.connection.execute(
+            "SELECT source, SUM(views) AS n FROM source_days WHERE day BETWEEN ? AND ? "
+            "GROUP BY source ORDER BY n DESC, source",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [tuple(row) for row in rows]
+
+    def campaign_totals(
+        self, first: datetime.date, last: datetime.date
+    ) -> list[tuple[str, str, int]]:
+        rows = self.connection.execute(
+            "SELECT source, campaign, SUM(views) AS n FROM campaign_days "
+            "WHERE day BETWEEN ? AND ? GROUP BY source, campaign ORDER BY n DESC, source, campaign",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [tuple(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class PageTotal:
+    path: str
+    views: int
+    visitors: int
+    apply_clicks: int
+
+
+@dataclass(frozen=True)
+class DayTotal:
+    day: str
+    views: int
+    visitors: int
+    apply_clicks: int
 
 
 # -- backups (SQLite's online backup API: consistent while the server writes) ---------------

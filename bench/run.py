@@ -40,6 +40,7 @@ TIMEZONE = "Europe/London"
 # every round, beside the full one (a negative cost is time the feature saves).
 FEATURES_OFF = {
     "subscriptions (forms, manifest)": {"AUDIENCE_URL": ""},
+    "reading stats (counting script, opt-out page)": {"STATS_COUNTING": False},
     "scheduled posts": {"SCHEDULE_FUTURE_POSTS": False},
     "fastbuild (every speed-up)": {"FAST_BUILD": False},
     "fastbuild's parallel workers (vs one)": {"FASTBUILD_WORKERS": 1},

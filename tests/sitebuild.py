@@ -51,6 +51,7 @@ def build(
         "CACHE_PATH": str(tmp_path / "cache"),
         "LOAD_CONTENT_CACHE": False,
         "COMMENTS_SNAPSHOT": False,
+        "VIEWS_SNAPSHOT": False,
     }
     settings_overrides.update(overrides)
     report = build_site(ROOT / settings, settings_overrides)
@@ -98,6 +99,7 @@ def run_build_cli(tmp_path: Path, content: Path, **settings) -> subprocess.Compl
         f"PLUGIN_PATHS = [{str(ROOT)!r}]",
         f"CACHE_PATH = {str(tmp_path / 'cache')!r}",
         "COMMENTS_SNAPSHOT = False",
+        "VIEWS_SNAPSHOT = False",
     ] + [f"{name} = {value!r}" for name, value in settings.items()]
     settings_file = tmp_path / "settings.py"
     settings_file.write_text("\n".join(lines) + "\n")

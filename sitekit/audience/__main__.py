@@ -29,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     send = sub.add_parser("send-updates", help="mail subscribers the new posts and roles")
     send.add_argument("manifest", nargs="?", default=str(commands.DEFAULT_MANIFEST))
     send.add_argument("--dry-run", action="store_true", help="show who would get what")
+    report = sub.add_parser("stats", help="reading stats of the last days")
+    report.add_argument("--days", type=int, default=30)
+    report.add_argument("--json", action="store_true", help="one JSON document")
+    chart = sub.add_parser("stats-chart", help="a chart of daily views and apply clicks")
+    chart.add_argument("--days", type=int, default=30)
+    chart.add_argument("--output", default="", help="a .png or .svg file")
     args = parser.parse_args(argv)
     run = {
         "serve": lambda: commands.serve(args.host, args.port),
@@ -39,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         "backup": commands.backup,
         "restore": lambda: commands.restore(args.file),
         "send-updates": lambda: commands.send_updates(args.manifest, args.dry_run),
+        "stats": lambda: commands.stats(args.days, args.json),
+        "stats-chart": lambda: commands.stats_chart(args.days, args.output),
     }[args.command]
     return run()
 

@@ -251,6 +251,44 @@ def send_updates(manifest_path: str | Path = DEFAULT_MANIFEST, dry_run: bool = F
     return _command(run)
 
 
+def stats(days: int = 30, as_json: bool = False) -> int:
+    """Reading stats of the last ``days`` UTC days, as a table or one JSON document."""
+    from sitekit.audience import stats as report
+
+    def run() -> None:
+        period = report.Period.ending(report.utc_today(), _days(days))
+        store = _open_store(_config())
+        found = report.build_report(store, period, report.site_page_kinds())
+        print(report.report_json(found) if as_json else report.format_report(found))
+
+    return _command(run)
+
+
+def stats_chart(days: int = 30, output: str | Path = "") -> int:
+    """A PNG (or SVG) chart of daily views and apply clicks of the last ``days`` days."""
+    from sitekit.audience import stats as report
+
+    def run() -> None:
+        period = report.Period.ending(report.utc_today(), _days(days))
+        target = Path(output) if output else ROOT / report.DEFAULT_CHART
+        if target.suffix.lower() not in (".png", ".svg"):
+            raise CommandError(f"{output}: the chart is a .png or .svg file")
+        written = report.write_chart(_open_store(_config()), period, target)
+        print(f"wrote {_shown(written)}")
+
+    return _command(run)
+
+
+def _days(days: int | str) -> int:
+    try:
+        value = int(days)
+    except ValueError:
+        raise CommandError(f"--days: {days!r} is not a whole number of days") from None
+    if not 1 <= value <= 3660:
+        raise CommandError(f"--days: {value} is out of range (1 to 3660)")
+    return value
+
+
 def _backups_dir(config: AudienceConfig) -> Path:
     return config.database.parent / "backups"
 

@@ -65,6 +65,8 @@ def development_environment(
     """The environment for a local server: its own address, the site's name and author."""
     env = dict(environ)
     env.setdefault("AUDIENCE_PUBLIC_URL", f"http://{host}:{port}")
+    if (ROOT / "output").is_dir():  # reading stats count only the pages the build made
+        env.setdefault("AUDIENCE_SITE_ROOT", str(ROOT / "output"))
     if not env.get("AUDIENCE_SITE_NAME") or not env.get("AUDIENCE_AUTHOR"):
         name, author = site_identity()
         env.setdefault("AUDIENCE_SITE_NAME", name)

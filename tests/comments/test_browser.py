@@ -31,7 +31,7 @@ def browser():
 @pytest.fixture
 def article_url(tmp_path, isso, site_port, serve_site) -> str:
     """The demo site built against the test Isso server, served with a strict CSP."""
-    site = build(tmp_path, COMMENTS_URL=isso.url)
+    site = build(tmp_path, COMMENTS_URL=isso.url, STATS_COUNTING=False)  # its CSP: Isso only
     assert site.report.ok, site.report.problems
     csp = (
         "default-src 'none'; "

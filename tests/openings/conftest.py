@@ -17,6 +17,8 @@ OPENINGS_FIXTURES = FIXTURES / "openings"
 def build_openings(tmp_path: Path, content: Path | None = None, **overrides) -> BuiltSite:
     """A real build (real settings) with OPENINGS_TODAY pinned unless overridden."""
     overrides.setdefault("OPENINGS_TODAY", TODAY)
+    # Served under test policies that name no audience server (stats: tests/audience/).
+    overrides.setdefault("STATS_COUNTING", False)
     return build(tmp_path, content=content, **overrides)
 
 

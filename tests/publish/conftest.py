@@ -65,6 +65,7 @@ def site_overrides(tmp_path: Path, content: Path | None = None) -> dict:
         "CACHE_PATH": str(tmp_path / "cache"),
         "LOAD_CONTENT_CACHE": False,
         "COMMENTS_SNAPSHOT": False,
+        "VIEWS_SNAPSHOT": False,
         "PUBLISH_STATE_PATH": str(tmp_path / "publish-state"),
     }
 

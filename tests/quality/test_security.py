@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -112,6 +113,9 @@ def origin(url: str) -> str:
 
 SITE_HOST = urlsplit(PUBLISHED["SITEURL"]).hostname
 COMMENTS_ORIGIN = origin(PUBLISHED["COMMENTS_URL"]) if PUBLISHED.get("COMMENTS_URL") else ""
+AUDIENCE_ORIGIN = origin(PUBLISHED["AUDIENCE_URL"]) if PUBLISHED.get("AUDIENCE_URL") else ""
+# Pages count their views on the audience server: a beacon and a <noscript> image.
+COUNTING_DIRECTIVES = ("connect-src", "img-src")
 
 
 def site_headers() -> dict[str, str]:
@@ -219,7 +223,9 @@ def test_policy_allows_only_self_and_the_comment_server():
         assert not {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"} & set(
             sources
         ), f"{directive} {sources}"
-        assert set(sources) <= {"'self'", "'none'", COMMENTS_ORIGIN}, f"{directive} {sources}"
+        allowed = {"'self'", "'none'", COMMENTS_ORIGIN}
+        allowed |= {AUDIENCE_ORIGIN} if directive in COUNTING_DIRECTIVES else set()
+        assert set(sources) <= allowed, f"{directive} {sources}"
     assert csp.get("frame-ancestors") == ["'none'"]
     assert "object-src" not in csp or csp["object-src"] == ["'none'"]
 
@@ -229,6 +235,14 @@ def test_policy_names_the_comment_server_publishconf_uses():
     csp = csp_directives(site_headers()["Content-Security-Policy"])
     assert COMMENTS_ORIGIN in csp["script-src"]
     assert COMMENTS_ORIGIN in csp["connect-src"]
+
+
+def test_policy_lets_pages_count_views_on_the_audience_server_and_no_more():
+    require(bool(AUDIENCE_ORIGIN), "publishconf.py has no AUDIENCE_URL")
+    csp = csp_directives(site_headers()["Content-Security-Policy"])
+    for directive in COUNTING_DIRECTIVES:
+        assert AUDIENCE_ORIGIN in csp[directive], directive
+    assert AUDIENCE_ORIGIN not in csp["script-src"]
 
 
 def _self_signed_certificate(folder: Path) -> tuple[Path, Path]:
@@ -342,6 +356,8 @@ def test_no_inline_code_and_nothing_from_other_hosts(request, fixture):
     origins = {origin(u) for u in (settings["SITEURL"], settings["SITE_ORIGIN"]) if "://" in u}
     # the comment server's client is the one script allowed from elsewhere
     origins |= {origin(settings["COMMENTS_URL"])} if settings.get("COMMENTS_URL") else set()
+    # the audience server's counting image (<noscript>), the one image from elsewhere
+    origins |= {origin(settings["AUDIENCE_URL"])} if settings.get("AUDIENCE_URL") else set()
     found = []
     for path in html_files(site.output):
         for problem in inline_code_problems(path.read_text(encoding="utf-8"), origins):
@@ -361,10 +377,12 @@ document.addEventListener('securitypolicyviolation', (event) => {
 class CspWatch:
     """One browser context: CSP violations, console errors and outside requests."""
 
-    def __init__(self, browser, site_url: str, isso_url: str, **context_options):
+    def __init__(self, browser, site_url: str, isso_url: str, audience_url="", **context_options):
         self.site_url = site_url
         self.isso_url = isso_url
+        self.audience_url = audience_url
         self.outside: list[str] = []
+        self.counted: list[str] = []
         self.console: list[str] = []
         self.context = browser.new_context(**context_options)
         self.context.add_init_script(CSP_LISTENER)
@@ -388,6 +406,16 @@ class CspWatch:
             # the production comment server, answered by the local Isso: no network
             local = self.isso_url + url[len(COMMENTS_ORIGIN) :]
             route.fulfill(response=route.fetch(url=local))
+        elif AUDIENCE_ORIGIN and url.startswith(AUDIENCE_ORIGIN + "/"):
+            # the production audience server's counting: the policy let it through (the
+            # browser checks before it sends); test_counting_works_under_the_policy
+            # answers with a real server, the other tests with its "counted" answer
+            self.counted.append(url)
+            if self.audience_url:
+                local = self.audience_url + url[len(AUDIENCE_ORIGIN) :]
+                route.fulfill(response=route.fetch(url=local))
+            else:
+                route.fulfill(status=204)
         else:
             self.outside.append(url)
             route.abort()
@@ -531,6 +559,52 @@ def test_the_site_policy_refuses_webassembly(browser, policy_site):
         ), (watch.violations(), watch.console)
     finally:
         watch.close()
+
+
+@pytest.mark.browser
+@pytest.mark.server
+@pytest.mark.slow
+@pytest.mark.parametrize("javascript", [True, False], ids=["beacon", "noscript-image"])
+def test_counting_works_under_the_policy(browser, policy_site, tmp_path, javascript):
+    """A reader's view reaches the audience server (production build, nginx headers)."""
+    require(bool(AUDIENCE_ORIGIN), "publishconf.py has no AUDIENCE_URL")
+    from audience.store import Store
+    from sitekit.audience.server import running_audience
+
+    site, base, isso = policy_site
+    port = free_port()
+    env = {
+        "AUDIENCE_DB": str(tmp_path / "audience.db"),
+        "AUDIENCE_SITE_URL": base + "/",
+        "AUDIENCE_PUBLIC_URL": AUDIENCE_ORIGIN,
+        "AUDIENCE_SITE_ROOT": str(site.output),
+        "AUDIENCE_STATS_FLUSH_SECONDS": "0.1",
+        "PATH": "/usr/bin:/bin",
+    }
+    agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"
+    with running_audience(host="127.0.0.1", port=port, env=env, workers=1) as audience:
+        watch = CspWatch(
+            browser,
+            base,
+            isso.url,
+            audience_url=audience.url,
+            user_agent=agent,
+            java_script_enabled=javascript,
+        )
+        try:
+            watch.page.goto(base + "/about/", wait_until="load")
+            store = Store(audience.database)
+            deadline = time.monotonic() + 15
+            while store.views_by_path().get("/about/") != 1:
+                assert time.monotonic() < deadline, "the view was not counted"
+                watch.page.wait_for_timeout(50)  # Playwright answers the routed beacon meanwhile
+            store.close()
+            assert watch.counted, "nothing was sent to the audience server"
+            assert watch.violations() == [], watch.violations()
+            assert watch.console == [], watch.console
+            assert watch.outside == [], watch.outside
+        finally:
+            watch.close()
 
 
 def open_live_comments(watch: CspWatch, base: str) -> None:

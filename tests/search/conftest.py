@@ -32,6 +32,7 @@ def build_search_site(tmp_path: Path, **overrides) -> BuiltSite:
     overrides.setdefault("OPENINGS_TODAY", TODAY)
     overrides.setdefault("BUILD_TODAY", TODAY)
     overrides.setdefault("COMMENTS_URL", "")  # no live comment widget to load
+    overrides.setdefault("STATS_COUNTING", False)  # no beacon to the audience server
     site = build(tmp_path, content=CONTENT, **overrides)
     assert site.report.ok, site.report.problems + site.report.errors
     return site
