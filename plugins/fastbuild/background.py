@@ -8,7 +8,9 @@ folder is made when its first file needs it, and the files are complete before e
 generator's output step ends (``flush``), so nothing later in the build, nor any
 receiver of the ``finalized`` signal, sees a half-written site.
 
-Writes stay in the calling thread when a ``content_written`` or ``feed_written``
+Only the build process writes in the background: a render helper writes each page itself
+(its report to the build process must only name files that are on disk). Writes also
+stay in the calling thread when a ``content_written`` or ``feed_written``
 receiver is connected (it may read the file it is told about), and in a forked
 process the queue starts empty: the parent's pending files are the parent's to write.
 A write that fails is raised by the next ``flush``, naming the file.

@@ -291,7 +291,9 @@ class _WrittenIfChanged(io.StringIO):
         data = text.encode(self._encoding)
         super().close()
         writer = self._writer
-        if background.in_background(writer.settings):
+        # A render helper writes its pages itself: the build process waits for each
+        # report, and a report may only say what is already on disk.
+        if writer.share is None and background.in_background(writer.settings):
             after = writer._file_closed(self._path, None, deferred=True)
             background.writes().submit(self._path, data, after)
         else:
