@@ -82,6 +82,7 @@ PLUGINS = [
     "plugins.comments",
     "plugins.openings",
     "plugins.subscriptions",
+    "plugins.share_cards",
     "plugins.fastbuild",
 ]
 DEFAULT_PAGINATION = 8
