@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - isal is pinned in requirements.txt
 from .model import HEIGHT, MARGIN, WIDTH, CardText
 
 _LEVELS = 32  # palette entries per colour pair
+_SLACK = 8  # lines are laid out this much narrower: ink may overhang a glyph's advance
 _BASE = 65521  # adler-32's modulus
 _ELLIPSIS = "…"
 
@@ -313,7 +314,7 @@ class CardDrawer:
     def layout_title(self, title: str) -> tuple[int, list[str]]:
         """The largest size at which the title fits its lines; else the smallest, cut."""
         style = self.style
-        width = WIDTH - 2 * MARGIN
+        width = WIDTH - 2 * MARGIN - _SLACK
         lines: list[str] = []
         for size in style.title_sizes:
             lines = self._wrap(self.bold, size, title, width)
@@ -334,9 +335,11 @@ class CardDrawer:
         space = faces.space(size)
         missing = ""
         left, top, right, bottom = WIDTH + 1, HEIGHT, 0, 0
-        for word in text.split(" "):
+        for number, word in enumerate(text.split(" ")):
             advance, indexed, dx, dy, width, height, left_out = faces.word_in(size, word, base)
             missing += left_out
+            if number == 0 and dx < 0:  # ink left of the pen ("Ł", "J"): keep it inside
+                pen -= dx
             if indexed is not None:
                 gx = round(pen) + dx + 1  # +1: column 0 is the filter byte
                 gy = baseline + dy
@@ -358,7 +361,7 @@ class CardDrawer:
         title = _tidy(text.title) or " "
         kicker = _tidy(text.kicker)
         facts = [_tidy(line) for line in text.facts if _tidy(line)][:2]
-        width = WIDTH - 2 * MARGIN
+        width = WIDTH - 2 * MARGIN - _SLACK
         size, title_lines = self.layout_title(title)
         missing = ""
         boxes: list[tuple[int, int, int, int]] = []
@@ -416,7 +419,7 @@ class CardDrawer:
             lowest = HEIGHT - MARGIN - descent - style.band_top  # inside the bottom margin
             baseline = min((height + ascent - descent) // 2, lowest)
             boxes: list = []
-            width = WIDTH - 2 * MARGIN
+            width = WIDTH - 2 * MARGIN - _SLACK
             name = self._ellipsised(self.bold, style.footer_size, _tidy(name), width * 0.55)
             missing = self._draw_line(
                 canvas, self.bold, style.footer_size, name, MARGIN, baseline,
@@ -425,7 +428,7 @@ class CardDrawer:
             site = _tidy(site)
             room = width - self.bold.width(style.footer_size, name) - 40
             site = self._ellipsised(self.regular, style.footer_size, site, room)
-            site_x = WIDTH - MARGIN - round(self.regular.width(style.footer_size, site))
+            site_x = WIDTH - MARGIN - _SLACK - round(self.regular.width(style.footer_size, site))
             canvas.im.paste(_base("footer_muted"), (site_x - 10 + 1, 0, WIDTH + 1, height))
             missing += self._draw_line(
                 canvas, self.regular, style.footer_size, site, site_x, baseline,
