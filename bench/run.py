@@ -41,7 +41,7 @@ TIMEZONE = "Europe/London"
 FEATURES_OFF = {
     "subscriptions (forms, manifest)": {"AUDIENCE_URL": ""},
     "scheduled posts": {"SCHEDULE_FUTURE_POSTS": False},
-    "share cards (1,200 drawn)": {"SHARE_CARDS": False},
+    "share cards (one per post and role)": {"SHARE_CARDS": False},
     "fastbuild (every speed-up)": {"FAST_BUILD": False},
     "fastbuild's parallel workers (vs one)": {"FASTBUILD_WORKERS": 1},
 }

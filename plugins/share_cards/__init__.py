@@ -80,7 +80,7 @@ def cards_for_posts(generator) -> None:
         image = own_image(article, build.settings)
         if image is None:
             text = build.cards.post_text(article)
-            job = build.cards.job("posts", article.slug, text, display_path(article.source_path))
+            job = build.cards.job("posts", article.slug, text, article.source_path)
             jobs.append(job)
             image = build.cards.image(job)
         article.share_card = image
@@ -117,12 +117,12 @@ def finish_build(pelican) -> None:
     for source, field, characters in outcome.missing:
         logger.info(
             "%s: %s: the share card leaves out %s (no glyph in the card fonts)",
-            source,
+            display_path(source),
             field,
             " ".join(sorted(set(characters))),
         )
     for source, why in outcome.failed:
-        logger.error("share cards: %s%s", f"{source}: " if source else "", why)
+        logger.error("share cards: %s%s", f"{display_path(source)}: " if source else "", why)
     logger.debug(
         "share cards: %d drawn, %d from the cache, %d unchanged",
         outcome.drawn,

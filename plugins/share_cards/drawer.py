@@ -4,9 +4,9 @@ A card's file name carries the digest of what is drawn on it, so:
 - a card already in the output is left alone (not redrawn, not rewritten);
 - a card in the store (``CACHE_PATH/share_cards/``, kept between builds) is linked or
   copied into the output;
-- any other card is drawn into the store first.
-Cards reach the output only after every source was checked (``place``), so a build that
-stops on a content problem writes no card.
+- any other card is drawn, written once into the output and hard-linked into the store.
+Cards reach the output only after every source was checked (``allow_writing``; until
+then drawn cards wait in memory), so a build that stops on a content problem writes none.
 
 On a cold build the drawing runs in a forked process, started as soon as the posts
 are read and fed the roles when they are: it uses the core the build leaves idle while
@@ -23,7 +23,6 @@ import gc
 import multiprocessing
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 
 from .model import CardJob
@@ -62,67 +61,96 @@ class CardWork:
 
     def __init__(self, output_path: str, store: str | None, fonts: Fonts) -> None:
         self.output_path = output_path
-        self._temporary = None if store else tempfile.mkdtemp(prefix="share-cards-")
-        self.store = store or self._temporary
+        self.store = store  # None: no cache (CACHE_CONTENT off)
         self.fonts = fonts
         self.jobs: dict[str, CardJob] = {}  # save_as -> job
+        self.writable = False  # cards may go into the output (every source was checked)
+        self._waiting: dict[str, bytes] = {}  # save_as -> PNG drawn before that
+        self._folders: set[str] = set()
         self._drawer = None
+        self._card_drawer_made = None
 
     # -- in any process ------------------------------------------------------------
 
-    def store_path(self, job: CardJob) -> str:
-        return os.path.join(self.store, f"{job.digest}.png")
+    def store_path(self, job: CardJob) -> str | None:
+        return os.path.join(self.store, f"{job.digest}.png") if self.store else None
 
     def output_file(self, job: CardJob) -> str:
         return os.path.join(self.output_path, job.save_as)
 
+    def _in_store(self, job: CardJob) -> bool:
+        path = self.store_path(job)
+        return path is not None and os.path.exists(path)
+
     def draw_missing(self, jobs, outcome: Outcome) -> None:
-        """Draw into the store every card that neither the output nor the store has."""
-        drawer = None
+        """Draw every card that neither the output nor the store has."""
         for job in jobs:
-            if os.path.exists(self.output_file(job)) or os.path.exists(self.store_path(job)):
+            if os.path.exists(self.output_file(job)) or self._in_store(job):
                 continue
-            if drawer is None:
-                drawer = self._card_drawer()
             try:
-                drawn = drawer.draw(job.text)
-                _write_atomically(self.store_path(job), drawn.png)
+                drawn = self._card_drawer().draw(job.text)
             except Exception as error:  # one bad card must not cost the others
                 outcome.failed.append((job.source_path, f"{type(error).__name__}: {error}"))
                 continue
             outcome.drawn += 1
             if drawn.missing:
                 outcome.missing.append((job.source_path, "title", drawn.missing))
+            if self.writable:
+                self._write(job, drawn.png)
+            else:
+                self._waiting[job.save_as] = drawn.png
 
     def place_all(self, outcome: Outcome) -> None:
-        """Put every card into the output (a link to the store, else a copy)."""
+        """Every card into the output: written once, then linked into the store."""
+        self.writable = True
         for job in self.jobs.values():
+            png = self._waiting.pop(job.save_as, None)
+            if png is not None:
+                self._write(job, png)
+                continue
             target = self.output_file(job)
             if os.path.exists(target):
                 outcome.unchanged += 1
-                continue
-            source = self.store_path(job)
-            if not os.path.exists(source):
-                continue  # it failed to draw: said already
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            try:
-                os.link(source, target)
-            except OSError:
-                shutil.copyfile(source, target)
-            outcome.from_store += 1
+            elif self._in_store(job):
+                self._folder(target)
+                try:
+                    os.link(self.store_path(job), target)
+                except OSError:  # another file system
+                    shutil.copyfile(self.store_path(job), target)
+                outcome.from_store += 1
+            else:  # gone since it was looked for (or it failed: then it fails again)
+                self.draw_missing([job], outcome)
+
+    def _write(self, job: CardJob, png: bytes) -> None:
+        target = self.output_file(job)
+        self._folder(target)
+        try:
+            with open(target, "xb") as handle:
+                handle.write(png)
+        except FileExistsError:  # the same name is the same card
+            return
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(target)  # never a half-written card that looks finished
+            raise
+        kept = self.store_path(job)
+        if kept is not None:
+            self._folder(kept)
+            with contextlib.suppress(OSError):
+                os.link(target, kept)  # kept for the next build (a link: no second write)
+
+    def _folder(self, path: str) -> None:
+        folder = os.path.dirname(path)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
 
     def _card_drawer(self):
-        drawer = getattr(self, "_card_drawer_made", None)
-        if drawer is None:
+        if self._card_drawer_made is None:
             from .draw import CardDrawer  # Pillow: only where cards are drawn
 
-            drawer = self._card_drawer_made = CardDrawer(self.fonts.bold, self.fonts.regular)
-        return drawer
-
-    def cleanup(self) -> None:
-        if self._temporary:
-            shutil.rmtree(self._temporary, ignore_errors=True)
-            self._temporary = None
+            self._card_drawer_made = CardDrawer(self.fonts.bold, self.fonts.regular)
+        return self._card_drawer_made
 
     # -- in the build process -------------------------------------------------------
 
@@ -151,12 +179,11 @@ class CardWork:
             drawer.send(("place", None))  # in case allow_writing was not reached
             found = drawer.result()
             if found is not None:
-                self.cleanup()
                 return found
             outcome.failed.append(("", "the drawing process stopped; cards drawn here"))
+        self.writable = True
         self.draw_missing(list(self.jobs.values()), outcome)
         self.place_all(outcome)
-        self.cleanup()
         return outcome
 
     def stop(self) -> None:
@@ -164,7 +191,6 @@ class CardWork:
         drawer, self._drawer = self._drawer, None
         if drawer:
             drawer.stop()
-        self.cleanup()
 
 
 class _DrawingProcess:
@@ -251,12 +277,3 @@ def _reuse_freed_memory() -> None:
         libc.mallopt(_M_TRIM_THRESHOLD, 128 << 20)
     except (OSError, AttributeError):  # not glibc: slower, same cards
         pass
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)

@@ -48,7 +48,7 @@ class CardJob:
     digest: str
     save_as: str  # relative to OUTPUT_PATH
     text: CardText
-    source_path: str  # for the lines that name a file
+    source_path: str  # for the lines that name a file (shown relative when reported)
 
 
 def card_site(settings: dict) -> str:
@@ -72,7 +72,6 @@ def alt_text(text: CardText) -> str:
 
 
 def _sentence(text: str) -> str:
-    text = " ".join(text.split())
     return text if text.endswith((".", "?", "!", "…")) else f"{text}."
 
 
@@ -87,9 +86,9 @@ class Cards:
         self.site = card_site(settings)
 
     def job(self, kind: str, slug: str, text: CardText, source_path: str) -> CardJob:
+        drawn = "\0".join((text.kicker, text.title, *text.facts, "", text.name, text.site))
         hasher = hashlib.blake2b(self.drawing_key, digest_size=16)
-        for part in (text.kicker, text.title, *text.facts, "", text.name, text.site):
-            hasher.update(part.encode("utf-8", "surrogatepass") + b"\0")
+        hasher.update(drawn.encode("utf-8", "surrogatepass"))
         digest = hasher.hexdigest()[:DIGEST_LENGTH]
         save_as = f"{self.folder}/{kind}/{slug}-{digest}.png"
         return CardJob(digest, save_as, text, source_path)

@@ -189,3 +189,18 @@ def test_a_build_stopped_by_a_content_problem_writes_no_card(tmp_path):
     assert not site.report.ok
     assert not (site.output / "cards").exists()
     assert not any(name.startswith("share-cards-") for name in os.listdir(tmp_path))
+
+
+def test_a_character_no_font_has_is_one_info_line_not_a_warning(tmp_path):
+    content = _copy_content(tmp_path)
+    post = content / "posts" / "remote-first-hiring.md"
+    text = post.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("Title:"))
+    post.write_text(text.replace(title, title + " 🚀"), encoding="utf-8")
+    report = _build_into(tmp_path, content)
+    assert report.warnings == []
+    lines = [line for line in report.infos if "share card leaves out" in line]
+    assert lines == [
+        "content/posts/remote-first-hiring.md: title: the share card leaves out 🚀 "
+        "(no glyph in the card fonts)"
+    ]
