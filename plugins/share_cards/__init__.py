@@ -38,7 +38,8 @@ class Build:
         store = None
         if site_settings.get("CACHE_CONTENT") and site_settings.get("CACHE_PATH"):
             store = os.path.join(site_settings["CACHE_PATH"], STORE_FOLDER)
-        self.work = CardWork(site_settings["OUTPUT_PATH"], store, self.fonts)
+        folders = tuple(f"{self.cards.folder}/{kind}" for kind in ("posts", "openings"))
+        self.work = CardWork(site_settings["OUTPUT_PATH"], store, self.fonts, folders)
         self.parallel = bool(site_settings.get("SHARE_CARDS_PARALLEL"))
 
 
@@ -124,10 +125,11 @@ def finish_build(pelican) -> None:
     for source, why in outcome.failed:
         logger.error("share cards: %s%s", f"{display_path(source)}: " if source else "", why)
     logger.debug(
-        "share cards: %d drawn, %d from the cache, %d unchanged",
+        "share cards: %d drawn, %d from the cache, %d unchanged, %d no longer shown removed",
         outcome.drawn,
         outcome.from_store,
         outcome.unchanged,
+        outcome.removed,
     )
 
 

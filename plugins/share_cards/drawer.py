@@ -22,12 +22,14 @@ import ctypes
 import gc
 import multiprocessing
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 
-from .model import CardJob
+from .model import DIGEST_LENGTH, CardJob
 
 STORE_FOLDER = "share_cards"
+_CARD_NAME = re.compile(rf".+-[0-9a-f]{{{DIGEST_LENGTH}}}\.png")
 _POLL_SECONDS = 1.0
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 
@@ -39,6 +41,7 @@ class Outcome:
     drawn: int = 0
     from_store: int = 0
     unchanged: int = 0
+    removed: int = 0
     missing: list[tuple[str, str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
 
@@ -46,6 +49,7 @@ class Outcome:
         self.drawn += other.drawn
         self.from_store += other.from_store
         self.unchanged += other.unchanged
+        self.removed += other.removed
         self.missing += other.missing
         self.failed += other.failed
 
@@ -59,8 +63,11 @@ class Fonts:
 class CardWork:
     """The cards of one build, wherever they are drawn."""
 
-    def __init__(self, output_path: str, store: str | None, fonts: Fonts) -> None:
+    def __init__(
+        self, output_path: str, store: str | None, fonts: Fonts, folders: tuple[str, ...] = ()
+    ) -> None:
         self.output_path = output_path
+        self.folders = folders  # where cards go in the output (relative): stale ones leave
         self.store = store  # None: no cache (CACHE_CONTENT off)
         self.fonts = fonts
         self.jobs: dict[str, CardJob] = {}  # save_as -> job
@@ -120,6 +127,26 @@ class CardWork:
                 outcome.from_store += 1
             else:  # gone since it was looked for (or it failed: then it fails again)
                 self.draw_missing([job], outcome)
+        self._remove_stale(outcome)
+
+    def _remove_stale(self, outcome: Outcome) -> None:
+        """Cards of an earlier build that this one no longer shows (an edited title).
+
+        A fresh build would not have them, and neither does a published site. Only
+        files named the way cards are named are touched.
+        """
+        current = set(self.jobs)
+        for folder in self.folders:
+            try:
+                names = os.listdir(os.path.join(self.output_path, folder))
+            except OSError:
+                continue
+            for name in names:
+                relative = f"{folder}/{name}"
+                if relative not in current and _CARD_NAME.fullmatch(name):
+                    with contextlib.suppress(OSError):
+                        os.unlink(os.path.join(self.output_path, relative))
+                        outcome.removed += 1
 
     def _write(self, job: CardJob, png: bytes) -> None:
         target = self.output_file(job)
