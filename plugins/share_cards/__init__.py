@@ -115,20 +115,19 @@ def finish_build(pelican) -> None:
     if build is None:
         return
     outcome = build.work.finish()
-    for source, field, characters in outcome.missing:
+    for source, field, characters in sorted(set(outcome.missing)):
         logger.info(
             "%s: %s: the share card leaves out %s (no glyph in the card fonts)",
             display_path(source),
             field,
             " ".join(sorted(set(characters))),
         )
-    for source, why in outcome.failed:
+    for source, why in sorted(set(outcome.failed)):
         logger.error("share cards: %s%s", f"{display_path(source)}: " if source else "", why)
     logger.debug(
-        "share cards: %d drawn, %d from the cache, %d unchanged, %d no longer shown removed",
+        "share cards: %d (%d drawn by the build process), %d no longer shown removed",
+        len(build.work.order),
         outcome.drawn,
-        outcome.from_store,
-        outcome.unchanged,
         outcome.removed,
     )
 
