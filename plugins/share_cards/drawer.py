@@ -342,6 +342,8 @@ def _draw_in_child(work: CardWork, connection, parent: int) -> None:
             elif kind == "place":
                 work.place_mine()
             work.claim_and_draw(_CHILD, outcome)
+            if work.writable:  # every card is known by now (roles come before "place")
+                return  # done: the build no longer shares its memory with this process
     except (EOFError, OSError, KeyboardInterrupt):
         return
     finally:
