@@ -17,6 +17,7 @@ from plugins.site_extras.jsonld import absolute
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 60  # LinkedIn and others crop the edges: no text outside this
 DIGEST_LENGTH = 12  # hex characters of the digest in a card's file name
+ALT_MAX = 420
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,10 @@ def card_name(settings: dict) -> str:
 def alt_text(text: CardText) -> str:
     """The card's text as one sentence per part, for og:image:alt and twitter:image:alt."""
     parts = [f"{text.kicker}: {text.title}", *text.facts, f"{text.name}, {text.site}"]
-    return " ".join(_sentence(part) for part in parts if part.strip())
+    alt = " ".join(_sentence(part) for part in parts if part.strip())
+    if len(alt) > ALT_MAX:  # X reads at most 420 characters of an image description
+        alt = alt[: ALT_MAX - 1].rsplit(" ", 1)[0] + "…"
+    return alt
 
 
 def _sentence(text: str) -> str:

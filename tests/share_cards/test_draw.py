@@ -94,6 +94,18 @@ def test_a_200_character_title_shrinks_to_three_lines_and_ends_with_an_ellipsis(
     _inside_margins(drawn.boxes)
 
 
+def test_the_alt_text_is_the_cards_text_within_420_characters():
+    from plugins.share_cards.model import alt_text
+
+    text = role("Senior Platform Engineer")
+    assert alt_text(text) == (
+        "Open role · Engineering: Senior Platform Engineer. Harrowgate Freight · Hybrid · "
+        "Leeds, United Kingdom. Full-time · £68,000 a year. Maren Okafor, okafor-talent.example."
+    )
+    long = alt_text(role("Platform " * 100))
+    assert len(long) <= 420 and long.endswith("…")
+
+
 def test_a_short_title_stays_large(drawer):
     size, lines = drawer.layout_title("Data Engineer")
     assert size == max(drawer.style.title_sizes) and lines == ["Data Engineer"]
