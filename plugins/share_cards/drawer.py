@@ -245,6 +245,8 @@ class CardWork:
         outcome = Outcome()
         drawer, self._drawer = self._drawer, None
         self.writable = True
+        if drawer:
+            drawer.hurry()
         self.claim_and_draw(_PARENT, outcome)  # every card nobody has claimed yet
         for job in self.order:  # the drawing process's: placed, or drawn here if not yet
             if not self._place(job):
@@ -302,6 +304,12 @@ class _DrawingProcess:
     def send(self, message) -> None:
         with contextlib.suppress(OSError):
             self.connection.send(message)
+
+    def hurry(self) -> None:
+        """The build waits now: back to normal priority, to share what is left (where the
+        system lets a process do that: root, or CAP_SYS_NICE; else it stays low)."""
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, os.getpriority(os.PRIO_PROCESS, 0))
 
     def stop(self) -> None:
         if self.process.is_alive():
