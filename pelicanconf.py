@@ -83,6 +83,7 @@ PLUGINS = [
     "plugins.subscriptions",
     "plugins.search",
     "plugins.stats",
+    "plugins.share_cards",
     "plugins.fastbuild",
 ]
 DEFAULT_PAGINATION = 8

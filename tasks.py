@@ -213,6 +213,22 @@ def rollback(c, dry_run=False):
     sys.exit(main(["rollback"] + (["--dry-run"] if dry_run else [])))
 
 
+@task(
+    help={
+        "since": "roles opened on or after this day (YYYY-MM-DD), announced or not",
+        "role": "only the role with this slug",
+        "json": "JSON for scripts",
+    }
+)
+def announce(c, since="", role="", json=False):
+    """Ready-to-paste LinkedIn, X, Mastodon, Bluesky and email texts for new open roles."""
+    from sitekit.announce import main
+
+    args = ["--since", since] if since else []
+    args += ["--role", role] if role else []
+    sys.exit(main(args + (["--json"] if json else [])))
+
+
 @task(help={"site": "check this built directory instead of a fresh production build"})
 def check(c, site=""):
     """Pre-flight checks: links, anchors, local URLs, feeds, job postings, head tags."""

@@ -42,6 +42,7 @@ FEATURES_OFF = {
     "subscriptions (forms, manifest)": {"AUDIENCE_URL": ""},
     "reading stats (counting script, opt-out page)": {"STATS_COUNTING": False},
     "scheduled posts": {"SCHEDULE_FUTURE_POSTS": False},
+    "share cards (one per post and role)": {"SHARE_CARDS": False},
     "fastbuild (every speed-up)": {"FAST_BUILD": False},
     "fastbuild's parallel workers (vs one)": {"FASTBUILD_WORKERS": 1},
     "fastbuild's background writes": {"FASTBUILD_BACKGROUND_WRITES": False},

@@ -52,6 +52,7 @@ class OpeningsGenerator(CachingGenerator):
         self.facet_groups = []
         self.categories: dict[str, str] = {}  # slug -> name, of every role
         self.today: datetime.date | None = None
+        self.share_cards: dict = {}  # ref -> the role's share image (plugins/share_cards)
         super().__init__(*args, **kwargs)
         # Keep each role's parsed source between builds like Pelican's reader cache does
         # for posts (CONTENT_CACHING_LAYER covers only those): rebuilds re-read changed roles.
@@ -232,14 +233,18 @@ class OpeningsGenerator(CachingGenerator):
         )
         main_feeds = self._feed_links()
         for opening in self.openings:
+            share_card = self.share_cards.get(opening.ref)
             job_posting = (
-                render_job_posting(opening, self.settings) if opening.state == "open" else None
+                render_job_posting(opening, self.settings, share_card)
+                if opening.state == "open"
+                else None
             )
             write(
                 opening.save_as,
                 self.get_template("openings/detail"),
                 url=opening.url,
                 opening=opening,
+                share_card=share_card,
                 job_posting=job_posting,
                 openings_feed_links=main_feeds + self._feed_links(opening.category_slug),
             )

@@ -16,8 +16,11 @@ from .model import Opening, country_name
 CONFIDENTIAL_EMPLOYER = "Confidential"
 
 
-def render_job_posting(opening: Opening, settings: dict) -> dict:
-    """The JobPosting dict for one open role's page (embed with script_safe_json)."""
+def render_job_posting(opening: Opening, settings: dict, image=None) -> dict:
+    """The JobPosting dict for one open role's page (embed with script_safe_json).
+
+    ``image``: the role's share card (anything with a ``url``), shown as its ``image``.
+    """
     url = absolute_url(settings, opening.url)
     data: dict = {
         "@context": "https://schema.org",
@@ -44,6 +47,8 @@ def render_job_posting(opening: Opening, settings: dict) -> dict:
     }
     data["directApply"] = is_direct_apply(opening, settings)
     data["url"] = url
+    if image is not None:
+        data["image"] = image.url
     return data
 
 

@@ -38,6 +38,14 @@ def person(settings: dict) -> dict:
     return {key: value for key, value in data.items() if value}
 
 
+def _image_url(article, settings: dict) -> str:
+    """The post's share card (plugins/share_cards) or its own image; else the site's."""
+    card = getattr(article, "share_card", None)
+    if card is not None:
+        return card.url
+    return absolute_url(settings, settings["RECRUITER"]["share_image"])
+
+
 def blog_posting(article, settings: dict) -> dict:
     recruiter = settings["RECRUITER"]
     url = absolute_url(settings, article.url)
@@ -59,6 +67,6 @@ def blog_posting(article, settings: dict) -> dict:
         "wordCount": article.word_count,
         "keywords": [tag.name for tag in getattr(article, "tags", []) or []],
         "articleSection": article.category.name,
-        "image": absolute_url(settings, recruiter["share_image"]),
+        "image": _image_url(article, settings),
     }
     return {key: value for key, value in data.items() if value not in (None, [], "")}

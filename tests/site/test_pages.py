@@ -150,10 +150,12 @@ def test_open_graph_and_twitter_cards(published_site):
     og = {m["property"]: m["content"] for m in page.find_all("meta", property=True)}
     assert og["og:type"] == "article"
     assert og["og:url"] == "https://okafor-talent.example/posts/remote-first-hiring/"
-    assert og["og:image"].endswith("/images/share-card.png")
+    assert og["og:image"].startswith(
+        "https://okafor-talent.example/cards/posts/remote-first-hiring-"
+    )
     assert og["og:title"].startswith("Hiring across time zones")
     twitter = {m["name"]: m["content"] for m in page.find_all("meta", attrs={"name": True})}
-    assert twitter["twitter:card"] == "summary"
+    assert twitter["twitter:card"] == "summary_large_image"  # tests/share_cards: the card
     assert (published_site.output / "images/share-card.png").is_file()
 
 
