@@ -147,7 +147,7 @@ AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
-FEED_MAX_ITEMS = 50
+FEED_MAX_ITEMS = 20  # a feed reader only needs what is new; every post stays on the site
 RSS_FEED_SUMMARY_ONLY = False
 
 # -- Build behaviour ----------------------------------------------------------------

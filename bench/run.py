@@ -45,7 +45,6 @@ FEATURES_OFF = {
     "share cards (one per post and role)": {"SHARE_CARDS": False},
     "fastbuild (every speed-up)": {"FAST_BUILD": False},
     "fastbuild's parallel workers (vs one)": {"FASTBUILD_WORKERS": 1},
-    "fastbuild's background writes": {"FASTBUILD_BACKGROUND_WRITES": False},
     "search (Pagefind)": {"SEARCH_ENABLED": False},
 }
 

@@ -92,7 +92,7 @@ class BackgroundWrites:
 
 def in_background(settings: dict) -> bool:
     """Writes are on, and no receiver would be told about a file before it is on disk."""
-    if not settings.get("FASTBUILD_BACKGROUND_WRITES", True):
+    if not settings.get("FASTBUILD_BACKGROUND_WRITES", False):
         return False
     return not any(
         signal.receivers and not getattr(signal, "is_muted", False)

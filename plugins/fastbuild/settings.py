@@ -12,8 +12,9 @@ FASTBUILD_PARALLEL_MIN_FILES = 48
 # With the content cache loaded, skip rendering a page whose inputs did not change
 # since the last build (its key is kept in CACHE_PATH next to Pelican's caches).
 FASTBUILD_SKIP_UNCHANGED_PAGES = True
-# Write finished files from a thread while the next page renders (background.py).
-FASTBUILD_BACKGROUND_WRITES = True
+# Write finished files from a thread while the next page renders (background.py). Off:
+# on this project's 2-core bench machine it measured no faster (the cores are busy).
+FASTBUILD_BACKGROUND_WRITES = False
 
 # The plugin's name in PLUGINS ("plugins.fastbuild").
 PLUGIN_NAME = __name__.rpartition(".")[0]

@@ -17,6 +17,8 @@ import os
 
 from pelican import signals
 
+from plugins.strict_content import problems
+
 from . import settings
 from .documents import page_document, post_document, role_document
 from .index import Indexing, IndexPlan, SearchIndexError, start_index
@@ -110,6 +112,14 @@ def write_index(pelican) -> None:
         )
 
 
+def build_stopped(sender) -> None:
+    """Content problems stopped the build: Pagefind stops, its scratch folder goes."""
+    for build in _builds.values():
+        if build.indexing is not None:
+            build.indexing.cancel()
+            build.selection = build.indexing = None
+
+
 def _file_version(path: str) -> str:
     digest = hashlib.sha256()
     if os.path.exists(path):
@@ -119,6 +129,7 @@ def _file_version(path: str) -> str:
 
 
 def register() -> None:
+    problems.build_stopped.connect(build_stopped)
     signals.initialized.connect(configure)
     signals.all_generators_finalized.connect(start_indexing)
     signals.finalized.connect(write_index)

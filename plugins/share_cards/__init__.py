@@ -16,6 +16,7 @@ import os
 from pelican import signals
 
 from plugins.buildcache import code_digest
+from plugins.strict_content import problems
 from plugins.strict_content.problems import display_path
 
 from . import settings
@@ -132,7 +133,15 @@ def finish_build(pelican) -> None:
     )
 
 
+def build_stopped(sender) -> None:
+    """Content problems stopped the build: the drawing process stops, nothing is written."""
+    build, Build.current = Build.current, None
+    if build is not None:
+        build.work.stop()
+
+
 def register() -> None:
+    problems.build_stopped.connect(build_stopped)
     signals.initialized.connect(start_build)
     signals.article_generator_finalized.connect(cards_for_posts)
     signals.all_generators_finalized.connect(cards_for_roles)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+import blinker
+
 
 @dataclass(frozen=True, order=True)
 class ContentProblem:
@@ -63,6 +65,12 @@ def collected() -> list[ContentProblem]:
     return list(_collected)
 
 
+# Sent just before content problems stop a build (no ``finalized`` follows): plugins that
+# started work beside the build (share cards, the search index) stop it here.
+build_stopped = blinker.signal("strict_content.build_stopped")
+
+
 def raise_if_any() -> None:
     if _collected:
+        build_stopped.send(None)
         raise ContentProblems(list(_collected))

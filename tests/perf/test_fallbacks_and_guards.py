@@ -45,7 +45,7 @@ def fresh_guards():
     guards.forget()
 
 
-def _build_allowing_fallbacks(content, out):
+def _build_allowing_fallbacks(content, out, **extra):
     from sitekit.build import build_site
     from tests.perf.test_identical_output import SETTINGS
 
@@ -60,6 +60,7 @@ def _build_allowing_fallbacks(content, out):
             "OPENINGS_TODAY": "2026-11-30",
             "FASTBUILD_PARALLEL_MIN_FILES": 1,
             "FASTBUILD_WORKERS": 2,
+            **extra,
         },
     )
 
@@ -168,3 +169,21 @@ def test_a_file_that_cannot_be_written_fails_the_build_naming_it(tmp_path, synth
     lines = report.errors + report.problems
     assert any("could not write" in line and "/tag/" in line for line in lines), lines
     assert not any("Traceback" in line for line in lines)
+
+
+def test_background_writes_give_the_same_files(tmp_path, synthetic, reference):
+    report = _build_allowing_fallbacks(
+        synthetic, tmp_path / "out", FASTBUILD_BACKGROUND_WRITES=True
+    )
+    assert report.ok, report.problems + report.errors
+    assert fallbacks.noted() == []
+    assert_same_tree(reference, tmp_path / "out")
+
+
+def test_with_background_writes_an_unwritable_file_is_one_error_line(tmp_path, synthetic):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "tag").write_text("a file where the tag pages' folder must go")
+    report = _build_allowing_fallbacks(synthetic, out, FASTBUILD_BACKGROUND_WRITES=True)
+    assert not report.ok
+    assert any("could not write" in line and "/tag/" in line for line in report.errors)
