@@ -97,9 +97,23 @@ def plain_text(untrusted: str | None) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
+_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>")
+
+
+def _looks_like_markup(text: str) -> bool:
+    """A real element (``<b>``, ``</i>``): a name that is only markup has no text."""
+    return bool(_TAG.search(text))
+
+
 def author_name(untrusted: str | None) -> str:
     """A commenter's name as shown: plain text, no invisible characters, at most 80."""
     name = plain_text(untrusted)
+    if not name and untrusted and not _looks_like_markup(untrusted):
+        # "<?" or "<!" is not markup a reader meant: the name is that text (escaped
+        # wherever it is shown), without invisible characters.
+        text = without_unsafe_characters(untrusted)
+        text = _BIDI_CONTROLS.sub("", _CONTROL_CHARACTERS.sub("", text))
+        name = _WHITESPACE.sub(" ", text).strip()
     if len(name) > MAX_NAME_LENGTH:
         name = name[: MAX_NAME_LENGTH - 1].rstrip() + "…"
     return name
