@@ -45,6 +45,15 @@ def digest_files(folders: Iterable[str], suffixes: tuple[str, ...] | None = None
     return hasher.hexdigest()
 
 
+def file_version(path: str) -> str:
+    """A short digest of a theme file's bytes, for ``?v=`` cache-busting (missing: of nothing)."""
+    digest = hashlib.sha256()
+    if os.path.exists(path):
+        with open(path, "rb") as handle:
+            digest.update(handle.read())
+    return digest.hexdigest()[:10]
+
+
 def plugin_folders(settings: dict) -> list[str]:
     """Source folders of the site's plugins: each plugin's top-level package, once.
 

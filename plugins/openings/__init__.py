@@ -7,11 +7,11 @@ share a tag with them. Problems in a source stop the build through strict_conten
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 from pelican import signals
 
+from plugins.buildcache import file_version
 from plugins.strict_content import problems
 from plugins.strict_content.contents import all_contents
 
@@ -25,11 +25,7 @@ def configure(pelican) -> None:
     script = os.path.join(
         pelican.settings["THEME"], "static", pelican.settings["OPENINGS_FILTER_JS"]
     )
-    digest = hashlib.sha256()
-    if os.path.exists(script):
-        with open(script, "rb") as handle:
-            digest.update(handle.read())
-    pelican.settings["OPENINGS_FILTER_JS_VERSION"] = digest.hexdigest()[:10]
+    pelican.settings["OPENINGS_FILTER_JS_VERSION"] = file_version(script)
 
 
 def get_generators(pelican):

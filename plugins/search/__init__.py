@@ -11,12 +11,12 @@ its script (``theme/static/js/search.js``) are the only place the index is loade
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 
 from pelican import signals
 
+from plugins.buildcache import file_version
 from plugins.strict_content import problems
 
 from . import settings
@@ -70,8 +70,8 @@ def configure(pelican) -> None:
     pages.setdefault(_TEMPLATE, site["SEARCH_SAVE_AS"])
     site["TEMPLATE_PAGES"] = pages
     static = os.path.join(site["THEME"], "static")
-    site["SEARCH_SCRIPT_VERSION"] = _file_version(os.path.join(static, site["SEARCH_SCRIPT"]))
-    site["SEARCH_STYLESHEET_VERSION"] = _file_version(
+    site["SEARCH_SCRIPT_VERSION"] = file_version(os.path.join(static, site["SEARCH_SCRIPT"]))
+    site["SEARCH_STYLESHEET_VERSION"] = file_version(
         os.path.join(static, site["SEARCH_STYLESHEET"])
     )
     _builds[id(site)] = SearchBuild(site)
@@ -118,14 +118,6 @@ def build_stopped(sender) -> None:
         if build.indexing is not None:
             build.indexing.cancel()
             build.selection = build.indexing = None
-
-
-def _file_version(path: str) -> str:
-    digest = hashlib.sha256()
-    if os.path.exists(path):
-        with open(path, "rb") as handle:
-            digest.update(handle.read())
-    return digest.hexdigest()[:10]
 
 
 def register() -> None:

@@ -6,7 +6,6 @@ templates only format.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ from feedgenerator import get_tag_uri
 from pelican import signals
 from pelican.generators import Generator
 
+from plugins.buildcache import file_version
 from plugins.buildcache.output import write_through
 
 from . import jsonld, reading, settings, sitemap, textstats, urls
@@ -24,11 +24,7 @@ _generators: list = []
 def configure(pelican) -> None:
     settings.apply_defaults(pelican.settings)
     css = os.path.join(pelican.settings["THEME"], "static", "css", "site.css")
-    digest = hashlib.sha256()
-    if os.path.exists(css):
-        with open(css, "rb") as handle:
-            digest.update(handle.read())
-    pelican.settings["THEME_CSS_VERSION"] = digest.hexdigest()[:10]
+    pelican.settings["THEME_CSS_VERSION"] = file_version(css)
 
 
 def add_template_helpers(generator) -> None:
