@@ -172,11 +172,6 @@ def start_index(plan: IndexPlan, settings: dict) -> Indexing:
     return indexing
 
 
-def build_index(plan: IndexPlan, settings: dict) -> IndexOutcome:
-    """Index ``plan`` and wait for it (what ``start_index(...).finish()`` does)."""
-    return start_index(plan, settings).finish()
-
-
 def pagefind_binary() -> str:
     try:
         from pagefind_bin import get_executable
